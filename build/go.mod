@@ -1,0 +1,3 @@
+module github.com/meshwasm/meshwasm/build
+
+go 1.26

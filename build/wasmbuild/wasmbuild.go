@@ -1,0 +1,356 @@
+// Package wasmbuild compiles a proxy-wasm filter written against the
+// tetratelabs Go SDK into a proxy-wasm module with the standard Go toolchain.
+//
+// The SDK only declares its host calls for TinyGo. Build adds meshwasm's
+// standard-Go binding to the SDK's internal package for this one build, using
+// `go build -overlay`, without copying or changing the SDK's source:
+//
+//   - Go refuses overlay entries under GOMODCACHE, so the SDK is reached
+//     through a symlink in a temporary directory, which a generated go.work
+//     (used through GOWORK) substitutes for the SDK module;
+//   - the overlay deletes the SDK's emulator-backed host-call file and adds
+//     the binding beside the SDK's callback handlers.
+//
+// The generated files hold absolute paths, so they are made anew for every
+// build and removed afterwards: a stale one would silently build a module
+// without the binding once the checkout moves.
+package wasmbuild
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/meshwasm/meshwasm/build/binding"
+)
+
+// Toolchains Build accepts.
+const (
+	ToolchainGo     = "go"
+	ToolchainTinyGo = "tinygo"
+)
+
+// Options says what to build and where to put it.
+type Options struct {
+	// Dir is the filter's main package directory.
+	Dir string
+	// Output is the .wasm file to write.
+	Output string
+	// Toolchain is ToolchainGo (default) or ToolchainTinyGo.
+	Toolchain string
+	// KeepDebug keeps DWARF and the symbol table (-s -w are dropped). The
+	// default strips them: they are large and Envoy does not use them.
+	KeepDebug bool
+}
+
+// Error is a build failure a user can act on, in one line, with the
+// compiler's output (if any) kept apart.
+type Error struct {
+	Msg    string
+	Output string
+}
+
+func (e *Error) Error() string {
+	if e.Output == "" {
+		return e.Msg
+	}
+	return e.Msg + ":\n" + strings.TrimRight(e.Output, "\n")
+}
+
+// Build compiles opts.Dir into opts.Output.
+func Build(ctx context.Context, opts Options) error {
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return err
+	}
+	out, err := filepath.Abs(opts.Output)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return &Error{Msg: fmt.Sprintf("%s: not a directory", opts.Dir)}
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	switch opts.Toolchain {
+	case "", ToolchainGo:
+		return buildGo(ctx, dir, out, opts)
+	case ToolchainTinyGo:
+		return buildTinyGo(ctx, dir, out)
+	default:
+		return &Error{Msg: fmt.Sprintf("unknown toolchain %q (want %q or %q)", opts.Toolchain, ToolchainGo, ToolchainTinyGo)}
+	}
+}
+
+type module struct {
+	Path    string
+	Version string
+	Dir     string
+	GoMod   string
+	Replace *module
+}
+
+func buildGo(ctx context.Context, dir, out string, opts Options) error {
+	ws, err := resolveWorkspace(ctx, dir)
+	if err != nil {
+		return err
+	}
+	if err := checkMainPackage(ctx, dir, ws.env); err != nil {
+		return err
+	}
+	sdk, err := findSDK(ctx, dir, ws.env)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "meshwasm-build-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	sdkLink := filepath.Join(tmp, "sdk")
+	if err := os.Symlink(sdk.Dir, sdkLink); err != nil {
+		return err
+	}
+	gowork, err := writeWorkspace(ctx, dir, tmp, sdkLink, ws)
+	if err != nil {
+		return err
+	}
+	overlay, err := writeOverlay(tmp, sdkLink)
+	if err != nil {
+		return err
+	}
+
+	ldflags := "-s -w"
+	if opts.KeepDebug {
+		ldflags = ""
+	}
+	args := []string{"build", "-overlay", overlay, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+		"-ldflags=" + ldflags, "-o", out, "."}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK="+gowork, "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stdout = &stderr
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return &Error{Msg: fmt.Sprintf("%s: build failed (%v)", dir, err), Output: stderr.String()}
+	}
+	return nil
+}
+
+func checkMainPackage(ctx context.Context, dir string, env []string) error {
+	name, err := goOutput(ctx, dir, env, "list", "-f", "{{.Name}}", ".")
+	if err != nil {
+		return &Error{Msg: fmt.Sprintf("%s: not a buildable Go package", dir), Output: err.Error()}
+	}
+	if strings.TrimSpace(name) != "main" {
+		return &Error{Msg: fmt.Sprintf("%s: package %s is not a main package (a filter is built from package main)", dir, strings.TrimSpace(name))}
+	}
+	return nil
+}
+
+// findSDK locates the SDK module the filter resolves, downloading it if the
+// module cache lacks it, and refuses any version but the binding's.
+func findSDK(ctx context.Context, dir string, env []string) (*module, error) {
+	raw, err := goOutput(ctx, dir, env, "list", "-m", "-json", binding.SDKModule)
+	if err != nil {
+		return nil, &Error{Msg: fmt.Sprintf("%s: the module does not depend on %s (require %s %s in its go.mod)",
+			dir, binding.SDKModule, binding.SDKModule, binding.SDKVersion)}
+	}
+	var m module
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil, err
+	}
+	if m.Replace != nil {
+		return nil, &Error{Msg: fmt.Sprintf("%s: %s is replaced (=> %s); meshwasm binds only the published %s %s",
+			dir, binding.SDKModule, m.Replace.Path, binding.SDKModule, binding.SDKVersion)}
+	}
+	if m.Version != binding.SDKVersion {
+		return nil, &Error{Msg: fmt.Sprintf("%s: requires %s %s, but meshwasm's binding supports only %s",
+			dir, binding.SDKModule, m.Version, binding.SDKVersion)}
+	}
+	if m.Dir == "" {
+		if _, err := goOutput(ctx, dir, env, "mod", "download", binding.SDKModule+"@"+binding.SDKVersion); err != nil {
+			return nil, &Error{Msg: fmt.Sprintf("downloading %s@%s failed", binding.SDKModule, binding.SDKVersion), Output: err.Error()}
+		}
+		raw, err := goOutput(ctx, dir, env, "list", "-m", "-json", binding.SDKModule)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(m.Dir, binding.InternalPackageDir, binding.ReplacedFile)); err != nil {
+		return nil, &Error{Msg: fmt.Sprintf("%s in %s does not have the layout the binding expects", binding.SDKModule, m.Dir)}
+	}
+	return &m, nil
+}
+
+type workFile struct {
+	Use []struct {
+		DiskPath string
+	}
+	Replace []struct {
+		Old module
+		New module
+	}
+}
+
+// workspace is how the filter's module resolves its dependencies: within the
+// go.work that uses it, or on its own.
+type workspace struct {
+	file     string   // the go.work in effect, or ""
+	uses     []string // module directories
+	replaces []string // replace directives of the go.work
+	env      []string // GOWORK setting for go commands about the filter
+}
+
+func resolveWorkspace(ctx context.Context, dir string) (*workspace, error) {
+	root, err := goOutput(ctx, dir, []string{"GOWORK=off"}, "list", "-m", "-f", "{{.Dir}}")
+	if err != nil {
+		return nil, &Error{Msg: fmt.Sprintf("%s: not inside a Go module (run `go mod init`)", dir), Output: err.Error()}
+	}
+	root = strings.TrimSpace(root)
+	alone := &workspace{uses: []string{root}, env: []string{"GOWORK=off"}}
+	current, err := goOutput(ctx, dir, nil, "env", "GOWORK")
+	if err != nil {
+		return nil, err
+	}
+	current = strings.TrimSpace(current)
+	if current == "" || current == "off" {
+		return alone, nil
+	}
+	uses, replaces, err := readWorkspace(ctx, dir, current)
+	if err != nil {
+		return nil, err
+	}
+	// A module below a workspace's folder but not used by it (a test
+	// fixture, a user's filter) builds on its own.
+	if !contains(uses, root) {
+		return alone, nil
+	}
+	return &workspace{file: current, uses: uses, replaces: replaces, env: []string{"GOWORK=" + current}}, nil
+}
+
+// writeWorkspace writes a go.work with the filter's modules that replaces the
+// SDK with the symlink.
+func writeWorkspace(ctx context.Context, dir, tmp, sdkLink string, ws *workspace) (string, error) {
+	goVersion, err := goOutput(ctx, dir, nil, "env", "GOVERSION")
+	if err != nil {
+		return "", err
+	}
+	version := strings.TrimPrefix(strings.TrimSpace(goVersion), "go")
+	if i := strings.IndexAny(version, " -"); i >= 0 {
+		version = version[:i]
+	}
+	if ws.file != "" {
+		if sum, err := os.ReadFile(ws.file + ".sum"); err == nil {
+			if err := os.WriteFile(filepath.Join(tmp, "go.work.sum"), sum, 0o644); err != nil {
+				return "", err
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "// Generated by meshwasm for one build; do not edit.\ngo %s\n\n", version)
+	for _, u := range ws.uses {
+		fmt.Fprintf(&b, "use %q\n", u)
+	}
+	for _, r := range ws.replaces {
+		b.WriteString(r + "\n")
+	}
+	fmt.Fprintf(&b, "replace %s %s => %s\n", binding.SDKModule, binding.SDKVersion, sdkLink)
+	path := filepath.Join(tmp, "go.work")
+	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// readWorkspace returns a go.work's modules as absolute paths and its
+// replace directives, except any for the SDK.
+func readWorkspace(ctx context.Context, dir, gowork string) (uses, replaces []string, err error) {
+	raw, err := goOutput(ctx, dir, nil, "work", "edit", "-json", gowork)
+	if err != nil {
+		return nil, nil, err
+	}
+	var wf workFile
+	if err := json.Unmarshal([]byte(raw), &wf); err != nil {
+		return nil, nil, err
+	}
+	base := filepath.Dir(gowork)
+	for _, u := range wf.Use {
+		p := u.DiskPath
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(base, p)
+		}
+		uses = append(uses, filepath.Clean(p))
+	}
+	for _, r := range wf.Replace {
+		if r.Old.Path == binding.SDKModule {
+			continue
+		}
+		target := r.New.Path
+		if r.New.Version != "" {
+			target += " " + r.New.Version
+		} else if !filepath.IsAbs(target) {
+			target = filepath.Join(base, target)
+		}
+		old := r.Old.Path
+		if r.Old.Version != "" {
+			old += " " + r.Old.Version
+		}
+		replaces = append(replaces, fmt.Sprintf("replace %s => %s", old, target))
+	}
+	return uses, replaces, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// writeOverlay writes the binding and the overlay that swaps it in.
+func writeOverlay(tmp, sdkLink string) (string, error) {
+	src := filepath.Join(tmp, binding.FileName)
+	if err := os.WriteFile(src, binding.Source, 0o644); err != nil {
+		return "", err
+	}
+	internal := filepath.Join(sdkLink, filepath.FromSlash(binding.InternalPackageDir))
+	overlay := map[string]map[string]string{"Replace": {
+		filepath.Join(internal, binding.ReplacedFile): "",
+		filepath.Join(internal, binding.FileName):     src,
+	}}
+	data, err := json.Marshal(overlay)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(tmp, "overlay.json")
+	return path, os.WriteFile(path, data, 0o644)
+}
+
+func goOutput(ctx context.Context, dir string, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", errors.New(msg)
+	}
+	return stdout.String(), nil
+}

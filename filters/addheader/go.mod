@@ -1,0 +1,3 @@
+module github.com/meshwasm/meshwasm/filters/addheader
+
+go 1.26
