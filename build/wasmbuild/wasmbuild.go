@@ -128,9 +128,11 @@ func buildGo(ctx context.Context, dir, out string, opts Options) error {
 		return err
 	}
 
-	ldflags := "-s -w"
+	// An empty build ID: Go derives it from action IDs that include the
+	// temporary paths of this build, so it would differ on every build.
+	ldflags := "-s -w -buildid="
 	if opts.KeepDebug {
-		ldflags = ""
+		ldflags = "-buildid="
 	}
 	args := []string{"build", "-overlay", overlay, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
 		"-ldflags=" + ldflags, "-o", out, "."}
@@ -267,7 +269,14 @@ func writeWorkspace(ctx context.Context, dir, tmp, sdkLink string, ws *workspace
 	for _, r := range ws.replaces {
 		b.WriteString(r + "\n")
 	}
-	fmt.Fprintf(&b, "replace %s %s => %s\n", binding.SDKModule, binding.SDKVersion, sdkLink)
+	// The replacement is written relative to the go.work: the module's
+	// embedded build information records it as written, and an absolute
+	// temporary path would make every build's bytes differ.
+	rel, err := filepath.Rel(tmp, sdkLink)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "replace %s %s => ./%s\n", binding.SDKModule, binding.SDKVersion, filepath.ToSlash(rel))
 	path := filepath.Join(tmp, "go.work")
 	return path, os.WriteFile(path, []byte(b.String()), 0o644)
 }

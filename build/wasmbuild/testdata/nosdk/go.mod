@@ -1,0 +1,3 @@
+module example.com/nosdk
+
+go 1.26
