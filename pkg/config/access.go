@@ -1,0 +1,399 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// Kind is the type of a value, as written.
+type Kind int
+
+const (
+	KindMissing Kind = iota
+	KindString
+	KindNumber
+	KindBool
+	KindObject
+	KindArray
+	KindNull
+)
+
+func (k Kind) String() string {
+	return [...]string{"missing", "string", "number", "boolean", "object", "array", "null"}[k]
+}
+
+// Pair is one key and value of a map, in document order.
+type Pair struct{ Key, Value string }
+
+// Config is one object of a configuration: the top level or a nested object.
+// It is immutable once parsed, so one Config may serve every stream.
+type Config struct {
+	form    Form
+	prefix  string // key path of this object, for errors
+	entries []entry
+	index   map[string]int
+}
+
+type entry struct {
+	key   string
+	line  int             // KEY=VALUE form
+	text  string          // KEY=VALUE form
+	value *fastjson.Value // JSON form
+}
+
+// Form is the form the configuration was written in.
+func (c *Config) Form() Form { return c.form }
+
+// Empty reports whether the object has no keys.
+func (c *Config) Empty() bool { return len(c.entries) == 0 }
+
+// Keys lists the keys in document order.
+func (c *Config) Keys() []string {
+	keys := make([]string, len(c.entries))
+	for i, e := range c.entries {
+		keys[i] = e.key
+	}
+	return keys
+}
+
+// Has reports whether key is present.
+func (c *Config) Has(key string) bool { _, ok := c.index[key]; return ok }
+
+// Path is the full key path of key, as errors name it.
+func (c *Config) Path(key string) string { return join(c.prefix, key) }
+
+// Line is the 1-based line of key in the KEY=VALUE form, else 0.
+func (c *Config) Line(key string) int {
+	if e := c.get(key); e != nil {
+		return e.line
+	}
+	return 0
+}
+
+// Errorf makes an error about key in the same format as the package's own,
+// for a filter's validation (an invalid regex at rules[2].regex).
+func Errorf(c *Config, key, format string, args ...any) error {
+	path := c.prefix
+	if key != "" {
+		path = c.Path(key)
+	}
+	return &Error{Path: path, Line: c.Line(key), Msg: fmt.Sprintf(format, args...)}
+}
+
+// Known fails on the first key not among keys: where keys are fixed, a typo
+// must not silently disable a feature.
+func (c *Config) Known(keys ...string) error {
+	for _, e := range c.entries {
+		known := false
+		for _, k := range keys {
+			if e.key == k {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return Errorf(c, e.key, "unknown key (known keys: %s)", strings.Join(keys, ", "))
+		}
+	}
+	return nil
+}
+
+// Kind is the type of key's value; in the KEY=VALUE form every present value
+// is a string.
+func (c *Config) Kind(key string) Kind {
+	e := c.get(key)
+	if e == nil {
+		return KindMissing
+	}
+	if c.form == FormLines {
+		return KindString
+	}
+	return kindOf(e.value)
+}
+
+func kindOf(v *fastjson.Value) Kind {
+	switch v.Type() {
+	case fastjson.TypeString:
+		return KindString
+	case fastjson.TypeNumber:
+		return KindNumber
+	case fastjson.TypeTrue, fastjson.TypeFalse:
+		return KindBool
+	case fastjson.TypeObject:
+		return KindObject
+	case fastjson.TypeArray:
+		return KindArray
+	}
+	return KindNull
+}
+
+func (c *Config) get(key string) *entry {
+	if i, ok := c.index[key]; ok {
+		return &c.entries[i]
+	}
+	return nil
+}
+
+func (c *Config) expected(key, want string) error {
+	e := c.get(key)
+	return Errorf(c, key, "expected %s, got %s", want, kindOf(e.value))
+}
+
+// String returns a string value, or def when key is missing.
+func (c *Config) String(key, def string) (string, error) {
+	e := c.get(key)
+	if e == nil {
+		return def, nil
+	}
+	if c.form == FormLines {
+		return e.text, nil
+	}
+	if e.value.Type() != fastjson.TypeString {
+		return "", c.expected(key, "a string")
+	}
+	return string(e.value.GetStringBytes()), nil
+}
+
+// RequiredString returns a string value that must be present and non-empty.
+func (c *Config) RequiredString(key string) (string, error) {
+	if !c.Has(key) {
+		return "", Errorf(c, key, "is required")
+	}
+	s, err := c.String(key, "")
+	if err == nil && s == "" {
+		return "", Errorf(c, key, "must not be empty")
+	}
+	return s, err
+}
+
+// Scalar returns the text of a string, number (as written) or boolean, for
+// maps whose values are text: Istio YAML `debug: 1` arrives as a number.
+func (c *Config) Scalar(key string) (string, error) {
+	e := c.get(key)
+	if e == nil {
+		return "", Errorf(c, key, "is required")
+	}
+	if c.form == FormLines {
+		return e.text, nil
+	}
+	return scalarText(c, key, e.value)
+}
+
+func scalarText(c *Config, key string, v *fastjson.Value) (string, error) {
+	switch v.Type() {
+	case fastjson.TypeString:
+		return string(v.GetStringBytes()), nil
+	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+		return string(v.MarshalTo(nil)), nil
+	}
+	return "", Errorf(c, key, "expected a string, number or boolean, got %s", kindOf(v))
+}
+
+// Int returns an integer in [min, max], or def when key is missing.
+func (c *Config) Int(key string, def, min, max int) (int, error) {
+	e := c.get(key)
+	if e == nil {
+		return def, nil
+	}
+	text := e.text
+	if c.form == FormJSON {
+		if e.value.Type() != fastjson.TypeNumber {
+			return 0, c.expected(key, "an integer")
+		}
+		text = string(e.value.MarshalTo(nil))
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil {
+		return 0, Errorf(c, key, "expected an integer, got %q", text)
+	}
+	if n < min || n > max {
+		return 0, Errorf(c, key, "must be between %d and %d, got %d", min, max, n)
+	}
+	return n, nil
+}
+
+// Bool returns a boolean (true or false, nothing else), or def when missing.
+func (c *Config) Bool(key string, def bool) (bool, error) {
+	e := c.get(key)
+	if e == nil {
+		return def, nil
+	}
+	if c.form == FormJSON {
+		switch e.value.Type() {
+		case fastjson.TypeTrue:
+			return true, nil
+		case fastjson.TypeFalse:
+			return false, nil
+		}
+		return false, c.expected(key, "true or false")
+	}
+	switch e.text {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, Errorf(c, key, "expected true or false, got %q", e.text)
+}
+
+// Duration returns a non-negative duration written as Go durations are
+// ("500ms", "2s"), or def when key is missing.
+func (c *Config) Duration(key string, def time.Duration) (time.Duration, error) {
+	if !c.Has(key) {
+		return def, nil
+	}
+	s, err := c.String(key, "")
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, Errorf(c, key, "expected a duration such as \"500ms\" or \"2s\", got %q", s)
+	}
+	if d < 0 {
+		return 0, Errorf(c, key, "must not be negative, got %s", s)
+	}
+	return d, nil
+}
+
+// StringList returns a list of strings: a JSON array of strings, or in the
+// KEY=VALUE form comma-separated items, trimmed, empty ones dropped. A
+// missing key gives nil.
+func (c *Config) StringList(key string) ([]string, error) {
+	e := c.get(key)
+	if e == nil {
+		return nil, nil
+	}
+	if c.form == FormLines {
+		var items []string
+		for _, item := range strings.Split(e.text, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		return items, nil
+	}
+	values, err := c.array(key)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]string, 0, len(values))
+	for i, v := range values {
+		if v.Type() != fastjson.TypeString {
+			return nil, Errorf(c, fmt.Sprintf("%s[%d]", key, i), "expected a string, got %s", kindOf(v))
+		}
+		items = append(items, string(v.GetStringBytes()))
+	}
+	return items, nil
+}
+
+// IntList returns a list of integers in [min, max]: a JSON array, or
+// comma-separated in the KEY=VALUE form. A missing key gives nil.
+func (c *Config) IntList(key string, min, max int) ([]int, error) {
+	e := c.get(key)
+	if e == nil {
+		return nil, nil
+	}
+	var texts []string
+	if c.form == FormLines {
+		for _, item := range strings.Split(e.text, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				texts = append(texts, item)
+			}
+		}
+	} else {
+		values, err := c.array(key)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if v.Type() != fastjson.TypeNumber {
+				return nil, Errorf(c, fmt.Sprintf("%s[%d]", key, i), "expected an integer, got %s", kindOf(v))
+			}
+			texts = append(texts, string(v.MarshalTo(nil)))
+		}
+	}
+	ints := make([]int, 0, len(texts))
+	for i, text := range texts {
+		item := fmt.Sprintf("%s[%d]", key, i)
+		n, err := strconv.Atoi(text)
+		if err != nil {
+			return nil, &Error{Path: c.Path(item), Line: e.line, Msg: fmt.Sprintf("expected an integer, got %q", text)}
+		}
+		if n < min || n > max {
+			return nil, &Error{Path: c.Path(item), Line: e.line, Msg: fmt.Sprintf("must be between %d and %d, got %d", min, max, n)}
+		}
+		ints = append(ints, n)
+	}
+	return ints, nil
+}
+
+// StringMap returns a JSON object's entries in document order, values as
+// Scalar text. A missing key gives nil.
+func (c *Config) StringMap(key string) ([]Pair, error) {
+	obj, err := c.Object(key)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	pairs := make([]Pair, 0, len(obj.entries))
+	for _, e := range obj.entries {
+		v, err := scalarText(obj, e.key, e.value)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, Pair{Key: e.key, Value: v})
+	}
+	return pairs, nil
+}
+
+// Object returns a nested object; a missing key gives nil.
+func (c *Config) Object(key string) (*Config, error) {
+	e := c.get(key)
+	if e == nil {
+		return nil, nil
+	}
+	if c.form == FormLines {
+		return nil, Errorf(c, key, "needs the JSON form (a nested object cannot be written as KEY=VALUE)")
+	}
+	if e.value.Type() != fastjson.TypeObject {
+		return nil, c.expected(key, "an object")
+	}
+	return objectConfig(e.value, c.Path(key)), nil
+}
+
+// ObjectList returns a JSON array of objects, each named key[i] in errors.
+// A missing key gives nil.
+func (c *Config) ObjectList(key string) ([]*Config, error) {
+	if c.form == FormLines && c.Has(key) {
+		return nil, Errorf(c, key, "needs the JSON form (a list of objects cannot be written as KEY=VALUE)")
+	}
+	values, err := c.array(key)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]*Config, 0, len(values))
+	for i, v := range values {
+		item := fmt.Sprintf("%s[%d]", key, i)
+		if v.Type() != fastjson.TypeObject {
+			return nil, Errorf(c, item, "expected an object, got %s", kindOf(v))
+		}
+		list = append(list, objectConfig(v, c.Path(item)))
+	}
+	return list, nil
+}
+
+func (c *Config) array(key string) ([]*fastjson.Value, error) {
+	e := c.get(key)
+	if e == nil {
+		return nil, nil
+	}
+	if e.value.Type() != fastjson.TypeArray {
+		return nil, c.expected(key, "an array")
+	}
+	values, _ := e.value.Array()
+	return values, nil
+}
