@@ -8,6 +8,10 @@ TOOLCHAIN ?= go
 INSECURE  ?=
 BIN       := dist/bin/meshwasm
 GO_PKGS   := github.com/meshwasm/meshwasm/...
+SHELL     := /bin/bash
+# go test -v shows every subtest, so the wasm-mode runs (".../wasm") are visible;
+# the proxy log lines the test host prints and the RUN/PAUSE/CONT markers are dropped.
+TEST_NOISE := ^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} proxy_|^\s*=== (RUN|PAUSE|CONT|NAME)
 
 .DEFAULT_GOAL := all
 .PHONY: all test vet clean tool manifests push images $(FILTERS)
@@ -22,7 +26,8 @@ tool:
 
 ## test: every module's tests, natively and against the compiled .wasm modules
 test:
-	go test -count=1 $(GO_PKGS)
+	@set -o pipefail; go test -count=1 -v $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
+
 
 ## vet: go vet over every module
 vet:
