@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/meshwasm/meshwasm/build/wasmbuild"
@@ -33,7 +34,7 @@ func runBuild(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: wasm %s (%s, %.1fs)\n", pos[0], *out, humanSize(st.Size()), time.Since(start).Seconds())
+		fmt.Printf("%s: wasm %s %s (%.1fs)\n", filepath.Base(filepath.Clean(pos[0])), *out, humanSize(st.Size()), time.Since(start).Seconds())
 	}
 	return nil
 }

@@ -3,6 +3,9 @@
 // for Istio and Envoy.
 //
 //	meshwasm build DIR [-o plugin.wasm] [-toolchain go|tinygo]
+//	meshwasm image WASM -name NAME -o LAYOUT [-digest-file F] [-version V] [-revision R] [-artifact]
+//	meshwasm push LAYOUT -ref REGISTRY/REPO:TAG [-insecure] [-manifest-template T -manifest-out F]
+//	meshwasm manifest -template T -layout LAYOUT -url oci://... -o F
 package main
 
 import (
@@ -21,6 +24,9 @@ type command struct {
 
 var commands = []command{
 	{"build", "compile a filter directory to a proxy-wasm module", runBuild},
+	{"image", "pack a module into an OCI image layout", runImage},
+	{"push", "push an image layout to a registry", runPush},
+	{"manifest", "write the Istio WasmPlugin for an image", runManifest},
 }
 
 func main() {
