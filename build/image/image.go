@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -62,6 +63,21 @@ func (o Options) annotations() map[string]string {
 		}
 	}
 	return a
+}
+
+// Title is the image's OCI title annotation, or else the last element of
+// the repository in ref, for progress lines.
+func Title(img v1.Image, ref string) string {
+	if m, err := img.Manifest(); err == nil {
+		if t := m.Annotations["org.opencontainers.image.title"]; t != "" {
+			return t
+		}
+	}
+	repo, _, _ := strings.Cut(ref, "@")
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	return repo[strings.LastIndex(repo, "/")+1:]
 }
 
 // Build packs a module into an image.

@@ -142,3 +142,20 @@ func TestLayout_RoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(module, wasm))
 }
+
+func TestTitle(t *testing.T) {
+	img, err := Build(module, opts)
+	require.NoError(t, err)
+	require.Equal(t, "addheader", Title(img, "r:5000/x/other:v1"))
+	untitled, err := Build(module, Options{})
+	require.NoError(t, err)
+	for ref, want := range map[string]string{
+		"localhost:5000/team/myfilter:v1":            "myfilter",
+		"localhost:5000/myfilter":                    "myfilter",
+		"r/team/myfilter:v1@sha256:" + digestHex(64): "myfilter",
+	} {
+		require.Equal(t, want, Title(untitled, ref), ref)
+	}
+}
+
+func digestHex(n int) string { return string(bytes.Repeat([]byte("a"), n)) }

@@ -85,7 +85,7 @@ func runPush(ctx context.Context, args []string) error {
 	}
 	// REGISTRY/REPO:TAG@sha256:HEX: readable, and pinned to what was pushed.
 	full := *ref + "@" + pushed.DigestStr()
-	title := filepath.Base(filepath.Dir(filepath.Clean(pos[0])))
+	title := image.Title(img, *ref)
 	if *template != "" && *manifestOut != "" {
 		if err := manifest.WriteFile(*template, *manifestOut, "oci://"+full, pushed.DigestStr()); err != nil {
 			return err

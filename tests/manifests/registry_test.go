@@ -1,0 +1,158 @@
+package manifests
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/meshwasm/meshwasm/build/image"
+	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+)
+
+// startRegistry runs Debian's docker-registry (the CNCF distribution server)
+// on a free loopback port with its storage in a temporary directory, and
+// returns its host:port. Without the binary the test skips, except in CI
+// (CI=true), where .ci/run installs it and its absence is a failure.
+func startRegistry(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("docker-registry is not installed (apt-get install docker-registry); CI must run the registry round trip")
+		}
+		t.Skip("docker-registry not installed (apt-get install docker-registry); CI runs this test")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: %s
+http:
+  addr: %s
+`, filepath.Join(dir, "storage"), addr)), 0o644))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "serve", cfg)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return addr
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("registry on %s did not come up: %v\n%s", addr, err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// meshwasmCommand builds the meshwasm command into a temporary directory.
+func meshwasmCommand(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "meshwasm")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/meshwasm/meshwasm/build/cmd/meshwasm").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
+}
+
+func run(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	require.NoError(t, err, "meshwasm %s\n%s", strings.Join(args, " "), out)
+	return string(out)
+}
+
+// Every filter's image goes to a real registry with `meshwasm push` (as
+// `make push` does) and comes back with a byte-identical plugin.wasm.
+func TestRegistry_RoundTrip(t *testing.T) {
+	registry := startRegistry(t)
+	bin := meshwasmCommand(t)
+	for _, name := range filters(t) {
+		t.Run(name, func(t *testing.T) {
+			work := t.TempDir()
+			module := wasmtest.Module(t, filterDir(name))
+			wasmPath := filepath.Join(work, "plugin.wasm")
+			require.NoError(t, os.WriteFile(wasmPath, module, 0o644))
+			layoutDir := filepath.Join(work, "image")
+			out := run(t, bin, "image", wasmPath, "-name", name, "-o", layoutDir, "-version", "test")
+			require.Contains(t, out, name+": wasm ")
+			digest := strings.TrimSpace(string(readFile(t, filepath.Join(work, "image.digest"))))
+			require.Regexp(t, `^sha256:[0-9a-f]{64}$`, digest)
+
+			ref := registry + "/meshwasm/" + name + ":test"
+			manifestOut := filepath.Join(work, "wasmplugin.yaml")
+			out = run(t, bin, "push", layoutDir, "-ref", ref, "-insecure",
+				"-manifest-template", filterDir(name)+"/wasmplugin.yaml", "-manifest-out", manifestOut)
+			pinned := ref + "@" + digest
+			require.Equal(t, name+": pushed "+pinned+" -> "+manifestOut+"\n", out)
+			spec := validateWasmPlugin(t, readFile(t, manifestOut))
+			require.Equal(t, "oci://"+pinned, spec.GetUrl())
+			require.Equal(t, strings.TrimPrefix(digest, "sha256:"), spec.GetSha256())
+
+			for _, r := range []string{ref, pinned} {
+				img, err := image.Pull(context.Background(), r, true)
+				require.NoError(t, err)
+				got, err := img.Digest()
+				require.NoError(t, err)
+				require.Equal(t, digest, got.String(), "the registry serves the digest the manifest pins")
+				wasm, err := image.Extract(img)
+				require.NoError(t, err)
+				require.Equal(t, module, wasm, "plugin.wasm comes back byte-identical")
+			}
+		})
+	}
+}
+
+// A filter outside this repository, written for TinyGo, goes through the
+// documented route: meshwasm build, image, push.
+func TestRegistry_ExternalFilter(t *testing.T) {
+	registry := startRegistry(t)
+	bin := meshwasmCommand(t)
+	work := t.TempDir()
+	filter := filepath.Join(work, "myfilter")
+	require.NoError(t, os.MkdirAll(filter, 0o755))
+	src := filepath.Join(root, "tests", "migration", "testdata", "tutorial")
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		require.NoError(t, os.WriteFile(filepath.Join(filter, e.Name()), readFile(t, filepath.Join(src, e.Name())), 0o644))
+	}
+	wasmPath := filepath.Join(work, "plugin.wasm")
+	run(t, bin, "build", filter, "-o", wasmPath)
+	run(t, bin, "image", wasmPath, "-name", "myfilter", "-o", filepath.Join(work, "image"))
+	out := run(t, bin, "push", filepath.Join(work, "image"), "-ref", registry+"/team/myfilter:v1", "-insecure")
+	require.Regexp(t, `^myfilter: pushed `+registry+`/team/myfilter:v1@sha256:[0-9a-f]{64}\n$`, out)
+
+	img, err := image.Pull(context.Background(), registry+"/team/myfilter:v1", true)
+	require.NoError(t, err)
+	got, err := image.Extract(img)
+	require.NoError(t, err)
+	require.Equal(t, readFile(t, wasmPath), got)
+}
