@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,7 +24,11 @@ const (
 )
 
 func (k Kind) String() string {
-	return [...]string{"missing", "string", "number", "boolean", "object", "array", "null"}[k]
+	names := [...]string{"missing", "string", "number", "boolean", "object", "array", "null"}
+	if k < 0 || int(k) >= len(names) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return names[k]
 }
 
 // Pair is one key and value of a map, in document order.
@@ -95,6 +100,9 @@ func (c *Config) Known(keys ...string) error {
 				break
 			}
 		}
+		if !known && len(keys) == 0 {
+			return Errorf(c, e.key, "unknown key (no keys are accepted here)")
+		}
 		if !known {
 			return Errorf(c, e.key, "unknown key (known keys: %s)", strings.Join(keys, ", "))
 		}
@@ -164,18 +172,22 @@ func (c *Config) RequiredString(key string) (string, error) {
 		return "", Errorf(c, key, "is required")
 	}
 	s, err := c.String(key, "")
-	if err == nil && s == "" {
-		return "", Errorf(c, key, "must not be empty")
+	if err != nil {
+		return "", err
 	}
-	return s, err
+	if s == "" {
+		return "", Errorf(c, key, "is required and must not be empty")
+	}
+	return s, nil
 }
 
 // Scalar returns the text of a string, number (as written) or boolean, for
 // maps whose values are text: Istio YAML `debug: 1` arrives as a number.
+// A missing key gives "".
 func (c *Config) Scalar(key string) (string, error) {
 	e := c.get(key)
 	if e == nil {
-		return "", Errorf(c, key, "is required")
+		return "", nil
 	}
 	if c.form == FormLines {
 		return e.text, nil
@@ -206,14 +218,26 @@ func (c *Config) Int(key string, def, min, max int) (int, error) {
 		}
 		text = string(e.value.MarshalTo(nil))
 	}
-	n, err := strconv.Atoi(text)
-	if err != nil {
-		return 0, Errorf(c, key, "expected an integer, got %q", text)
-	}
-	if n < min || n > max {
-		return 0, Errorf(c, key, "must be between %d and %d, got %d", min, max, n)
+	n, msg := parseInt(text, min, max)
+	if msg != "" {
+		return 0, Errorf(c, key, "%s", msg)
 	}
 	return n, nil
+}
+
+// parseInt reads decimal text as an integer in [min, max]; msg says what
+// was wrong, or is empty.
+func parseInt(text string, min, max int) (n int, msg string) {
+	n, err := strconv.Atoi(text)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Sprintf("must be between %d and %d, got %s", min, max, text)
+	case err != nil:
+		return 0, fmt.Sprintf("expected an integer, got %q", text)
+	case n < min || n > max:
+		return 0, fmt.Sprintf("must be between %d and %d, got %d", min, max, n)
+	}
+	return n, ""
 }
 
 // Bool returns a boolean (true or false, nothing else), or def when missing.
@@ -246,10 +270,11 @@ func (c *Config) Duration(key string, def time.Duration) (time.Duration, error) 
 	if !c.Has(key) {
 		return def, nil
 	}
-	s, err := c.String(key, "")
-	if err != nil {
-		return 0, err
+	if c.Kind(key) != KindString {
+		// Istio YAML `timeout: 5` arrives as a number: say which unit is meant.
+		return 0, c.expected(key, `a duration string such as "500ms"`)
 	}
+	s, _ := c.String(key, "")
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, Errorf(c, key, "expected a duration such as \"500ms\" or \"2s\", got %q", s)
@@ -269,7 +294,7 @@ func (c *Config) StringList(key string) ([]string, error) {
 		return nil, nil
 	}
 	if c.form == FormLines {
-		var items []string
+		items := []string{} // present, so not nil even when empty
 		for _, item := range strings.Split(e.text, ",") {
 			if item = strings.TrimSpace(item); item != "" {
 				items = append(items, item)
@@ -320,12 +345,9 @@ func (c *Config) IntList(key string, min, max int) ([]int, error) {
 	ints := make([]int, 0, len(texts))
 	for i, text := range texts {
 		item := fmt.Sprintf("%s[%d]", key, i)
-		n, err := strconv.Atoi(text)
-		if err != nil {
-			return nil, &Error{Path: c.Path(item), Line: e.line, Msg: fmt.Sprintf("expected an integer, got %q", text)}
-		}
-		if n < min || n > max {
-			return nil, &Error{Path: c.Path(item), Line: e.line, Msg: fmt.Sprintf("must be between %d and %d, got %d", min, max, n)}
+		n, msg := parseInt(text, min, max)
+		if msg != "" {
+			return nil, &Error{Path: c.Path(item), Line: e.line, Msg: msg}
 		}
 		ints = append(ints, n)
 	}
@@ -368,7 +390,10 @@ func (c *Config) Object(key string) (*Config, error) {
 // ObjectList returns a JSON array of objects, each named key[i] in errors.
 // A missing key gives nil.
 func (c *Config) ObjectList(key string) ([]*Config, error) {
-	if c.form == FormLines && c.Has(key) {
+	if !c.Has(key) {
+		return nil, nil
+	}
+	if c.form == FormLines {
 		return nil, Errorf(c, key, "needs the JSON form (a list of objects cannot be written as KEY=VALUE)")
 	}
 	values, err := c.array(key)

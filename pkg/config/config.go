@@ -31,8 +31,10 @@ func (f Form) String() string {
 		return "JSON"
 	case FormLines:
 		return "KEY=VALUE lines"
+	case FormEmpty:
+		return "empty"
 	}
-	return "empty"
+	return fmt.Sprintf("Form(%d)", int(f))
 }
 
 // Error is a configuration error: the key path (JSON) or line (KEY=VALUE)
@@ -72,6 +74,7 @@ func Load() (*Config, error) {
 // starting with '{' is JSON and must be exactly one object; anything else is
 // KEY=VALUE lines.
 func Parse(data []byte) (*Config, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // an editor's BOM is not a key
 	trimmed := bytes.TrimSpace(data)
 	switch {
 	case len(trimmed) == 0:
@@ -81,13 +84,18 @@ func Parse(data []byte) (*Config, error) {
 	case trimmed[0] == '[':
 		return nil, &Error{Msg: "a JSON configuration must be an object, not an array"}
 	default:
-		return parseLines(trimmed)
+		return parseLines(data) // untrimmed, so line numbers match the input
 	}
 }
 
 func parseJSON(data []byte) (*Config, error) {
 	var p fastjson.Parser // one parser per configuration: values point into it
 	v, err := p.ParseBytes(data)
+	if err == nil {
+		// The parser is lenient (it takes 1-2, 01, NaN, "\x", raw control
+		// characters); validation is strict. Parse first: it limits depth.
+		err = fastjson.ValidateBytes(data)
+	}
 	if err != nil {
 		return nil, &Error{Msg: fmt.Sprintf("invalid JSON: %v", err)}
 	}
