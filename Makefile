@@ -1,7 +1,7 @@
 # meshwasm: build, test, pack and push every proxy-wasm filter under filters/.
 # Per-filter targets are generated from filters/*/ (a new filter needs no edit here).
 
-FILTERS   := $(sort $(notdir $(patsubst %/go.mod,%,$(wildcard filters/*/go.mod))))
+FILTERS   := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard filters/*/main.go))))
 REGISTRY  ?= localhost:5000
 TAG       ?= dev
 TOOLCHAIN ?= go
@@ -66,7 +66,7 @@ manifest-$(1): image-$(1)
 		-url oci://$(REGISTRY)/meshwasm/$(1):$(TAG) -o dist/$(1)/wasmplugin.yaml
 
 push-$(1): image-$(1)
-	@$(BIN) push dist/$(1)/image -ref $(REGISTRY)/meshwasm/$(1):$(TAG) $(if $(INSECURE),-insecure) \
+	@$(BIN) push dist/$(1)/image -ref $(REGISTRY)/meshwasm/$(1):$(TAG) $(if $(filter 1 true yes,$(INSECURE)),-insecure) \
 		-manifest-template filters/$(1)/wasmplugin.yaml -manifest-out dist/$(1)/wasmplugin.yaml
 endef
 $(foreach f,$(FILTERS),$(eval $(call FILTER_RULES,$(f))))

@@ -5,10 +5,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/require"
 )
@@ -20,12 +26,19 @@ var module = []byte("\x00asm\x01\x00\x00\x00")
 var opts = Options{Name: "addheader", Description: "test", Source: "https://example.com/meshwasm", Version: "v1.2.3", Revision: "abc123"}
 
 func TestImage_Reproducible(t *testing.T) {
+	first := map[bool]v1.Image{}
 	for _, artifact := range []bool{false, true} {
 		o := opts
 		o.Artifact = artifact
-		a, err := Build(module, o)
+		img, err := Build(module, o)
 		require.NoError(t, err)
-		time.Sleep(1100 * time.Millisecond) // a clock that leaked into the image would show
+		first[artifact] = img
+	}
+	time.Sleep(1100 * time.Millisecond) // a clock that leaked into the image would show
+	for _, artifact := range []bool{false, true} {
+		o := opts
+		o.Artifact = artifact
+		a := first[artifact]
 		b, err := Build(module, o)
 		require.NoError(t, err)
 		da, err := a.Digest()
@@ -100,6 +113,7 @@ func TestImage_Compat(t *testing.T) {
 	got, err := Extract(img)
 	require.NoError(t, err)
 	require.Equal(t, module, got)
+	require.NoError(t, Check(img))
 }
 
 func TestImage_Artifact(t *testing.T) {
@@ -114,6 +128,9 @@ func TestImage_Artifact(t *testing.T) {
 	require.Len(t, m.Layers, 2, "Istio accepts the artifact variant only with exactly two layers")
 	require.Equal(t, WasmConfigMediaType, m.Layers[0].MediaType)
 	require.Equal(t, WasmContentMediaType, m.Layers[1].MediaType)
+	require.Equal(t, "plugin.wasm", m.Layers[1].Annotations["org.opencontainers.image.title"])
+	require.Equal(t, "addheader", m.Annotations["org.opencontainers.image.title"])
+	require.NoError(t, Check(img))
 	got, err := Extract(img)
 	require.NoError(t, err)
 	require.Equal(t, module, got)
@@ -141,6 +158,81 @@ func TestLayout_RoundTrip(t *testing.T) {
 	wasm, err := Extract(back)
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(module, wasm))
+}
+
+func TestLayout_RefusesOtherDirectories(t *testing.T) {
+	img, err := Build(module, opts)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(keep, []byte("mine"), 0o644))
+	_, err = WriteLayout(dir, img)
+	require.ErrorContains(t, err, "not an OCI image layout")
+	require.FileExists(t, keep)
+}
+
+// Check holds images to what Istio's fetcher accepts, and to consistent
+// media types.
+func TestCheck(t *testing.T) {
+	tarGz := func(mt types.MediaType, name string) v1.Layer {
+		raw, err := singleFileTar(name, module)
+		require.NoError(t, err)
+		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(raw)), nil
+		}, tarball.WithMediaType(mt))
+		require.NoError(t, err)
+		return l
+	}
+	image := func(manifest, config types.MediaType, layers ...v1.Layer) v1.Image {
+		img := mutate.MediaType(empty.Image, manifest)
+		img = mutate.ConfigMediaType(img, config)
+		for _, l := range layers {
+			mt, err := l.MediaType()
+			require.NoError(t, err)
+			img, err = mutate.Append(img, mutate.Addendum{Layer: l, MediaType: mt})
+			require.NoError(t, err)
+		}
+		return img
+	}
+	compat, err := Build(module, opts)
+	require.NoError(t, err)
+	artifactOpts := opts
+	artifactOpts.Artifact = true
+	artifact, err := Build(module, artifactOpts)
+	require.NoError(t, err)
+	wasmConfig := static.NewLayer([]byte("{}"), WasmConfigMediaType)
+	wasmContent := static.NewLayer(module, WasmContentMediaType)
+
+	cases := []struct {
+		name string
+		img  v1.Image
+		want string // "" accepts
+	}{
+		{"compat", compat, ""},
+		{"artifact", artifact, ""},
+		{"docker v2 with docker layers", image(types.DockerManifestSchema2, types.DockerConfigJSON, tarGz(types.DockerLayer, FileName)), ""},
+		{"plugin.wasm in a directory", image(types.OCIManifestSchema1, types.OCIConfigJSON, tarGz(types.OCILayer, "x/plugin.wasm")), ""},
+		{"no layers", image(types.OCIManifestSchema1, types.OCIConfigJSON), "no layers"},
+		{"docker layer in an OCI manifest", image(types.OCIManifestSchema1, types.OCIConfigJSON, tarGz(types.DockerLayer, FileName)), "want application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"OCI layer in a docker manifest", image(types.DockerManifestSchema2, types.DockerConfigJSON, tarGz(types.OCILayer, FileName)), "want application/vnd.docker.image.rootfs.diff.tar.gzip"},
+		{"docker config in an OCI manifest", image(types.OCIManifestSchema1, types.DockerConfigJSON, tarGz(types.OCILayer, FileName)), "config"},
+		{"uncompressed layer", image(types.OCIManifestSchema1, types.OCIConfigJSON, static.NewLayer(module, types.OCIUncompressedLayer)), "want application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"wrong file name", image(types.OCIManifestSchema1, types.OCIConfigJSON, tarGz(types.OCILayer, "filter.wasm")), "plugin.wasm not found"},
+		{"artifact with one layer", image(types.OCIManifestSchema1, WasmConfigMediaType, wasmContent), "want exactly"},
+		{"artifact with three layers", image(types.OCIManifestSchema1, WasmConfigMediaType, wasmConfig, wasmContent, wasmContent), "want exactly"},
+		{"artifact in a docker manifest", image(types.DockerManifestSchema2, WasmConfigMediaType, wasmConfig, wasmContent), "artifact variant with a"},
+		{"not wasm", image(types.OCIManifestSchema1, WasmConfigMediaType, wasmConfig, static.NewLayer([]byte("text"), WasmContentMediaType)), "not a wasm module"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Check(tc.img)
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
 }
 
 func TestTitle(t *testing.T) {

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,6 +24,7 @@ spec:
   phase: AUTHN
   failStrategy: FAIL_OPEN
   pluginConfig:
+    limit: 9007199254740993
     response:
       add:
         x-a: "1"
@@ -40,13 +43,30 @@ func TestRender(t *testing.T) {
 	require.Equal(t, strings.Repeat("ab", 32), spec["sha256"])
 	require.Equal(t, "AUTHN", spec["phase"])
 	require.Equal(t, "FAIL_OPEN", spec["failStrategy"])
-	require.Equal(t, map[string]any{"response": map[string]any{"add": map[string]any{"x-a": "1"}}}, spec["pluginConfig"])
+	require.Equal(t, map[string]any{
+		"limit":    float64(9007199254740993),
+		"response": map[string]any{"add": map[string]any{"x-a": "1"}},
+	}, spec["pluginConfig"])
+	require.Contains(t, string(out), "limit: 9007199254740993", "integers are not rounded")
 	require.Equal(t, "addheader", doc["metadata"].(map[string]any)["name"])
 
 	// The reference Istio will parse: tag and digest together.
 	ref, err := name.ParseReference(strings.TrimPrefix(url, "oci://"))
 	require.NoError(t, err)
 	require.Equal(t, digest, ref.Identifier())
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "wasmplugin.yaml")
+	require.NoError(t, os.WriteFile(tmpl, []byte(template), 0o644))
+	out := filepath.Join(dir, "dist", "addheader", "wasmplugin.yaml")
+	require.NoError(t, WriteFile(tmpl, out, "oci://localhost:5000/meshwasm/addheader:dev", digest))
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Contains(t, string(b), "sha256: "+strings.Repeat("ab", 32))
+
+	require.ErrorContains(t, WriteFile(filepath.Join(dir, "missing.yaml"), out, "oci://r/x:y", digest), "reading the WasmPlugin template")
 }
 
 func TestRender_Errors(t *testing.T) {

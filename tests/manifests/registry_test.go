@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/http"
@@ -44,6 +45,8 @@ log:
 storage:
   filesystem:
     rootdirectory: %s
+  delete:
+    enabled: true
 http:
   addr: %s
 `, filepath.Join(dir, "storage"), addr)), 0o644))
@@ -73,68 +76,54 @@ http:
 	}
 }
 
-// meshwasmCommand builds the meshwasm command into a temporary directory.
-func meshwasmCommand(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "meshwasm")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/meshwasm/meshwasm/build/cmd/meshwasm").CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
-}
-
-func run(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	require.NoError(t, err, "meshwasm %s\n%s", strings.Join(args, " "), out)
-	return string(out)
-}
-
 // Every filter's image goes to a real registry with `meshwasm push` (as
-// `make push` does) and comes back with a byte-identical plugin.wasm.
+// `make push` does) and comes back with a byte-identical plugin.wasm, under
+// the digest the generated WasmPlugin pins.
 func TestRegistry_RoundTrip(t *testing.T) {
 	registry := startRegistry(t)
-	bin := meshwasmCommand(t)
-	for _, name := range filters(t) {
-		t.Run(name, func(t *testing.T) {
-			work := t.TempDir()
-			module := wasmtest.Module(t, filterDir(name))
-			wasmPath := filepath.Join(work, "plugin.wasm")
-			require.NoError(t, os.WriteFile(wasmPath, module, 0o644))
-			layoutDir := filepath.Join(work, "image")
-			out := run(t, bin, "image", wasmPath, "-name", name, "-o", layoutDir, "-version", "test")
-			require.Contains(t, out, name+": wasm ")
-			digest := strings.TrimSpace(string(readFile(t, filepath.Join(work, "image.digest"))))
-			require.Regexp(t, `^sha256:[0-9a-f]{64}$`, digest)
+	eachFilter(t, func(t *testing.T, name string) {
+		module := wasmtest.Module(t, filterDir(name))
+		for _, variant := range []struct {
+			name string
+			args []string
+		}{{"compat", nil}, {"artifact", []string{"-artifact"}}} {
+			t.Run(variant.name, func(t *testing.T) {
+				layoutDir, digest := packImage(t, name, module, variant.args...)
+				ref := registry + "/meshwasm/" + name + ":test-" + variant.name
+				manifestOut := filepath.Join(t.TempDir(), "wasmplugin.yaml")
+				out := meshwasm(t, "push", layoutDir, "-ref", ref, "-insecure",
+					"-manifest-template", filepath.Join(filterDir(name), "wasmplugin.yaml"), "-manifest-out", manifestOut)
+				pinned := ref + "@" + digest
+				require.Equal(t, name+": pushed "+pinned+" -> "+manifestOut+"\n", out)
+				_, spec := validateWasmPlugin(t, readFile(t, manifestOut))
+				require.Equal(t, "oci://"+pinned, spec.GetUrl())
+				require.Equal(t, strings.TrimPrefix(digest, "sha256:"), spec.GetSha256())
 
-			ref := registry + "/meshwasm/" + name + ":test"
-			manifestOut := filepath.Join(work, "wasmplugin.yaml")
-			out = run(t, bin, "push", layoutDir, "-ref", ref, "-insecure",
-				"-manifest-template", filterDir(name)+"/wasmplugin.yaml", "-manifest-out", manifestOut)
-			pinned := ref + "@" + digest
-			require.Equal(t, name+": pushed "+pinned+" -> "+manifestOut+"\n", out)
-			spec := validateWasmPlugin(t, readFile(t, manifestOut))
-			require.Equal(t, "oci://"+pinned, spec.GetUrl())
-			require.Equal(t, strings.TrimPrefix(digest, "sha256:"), spec.GetSha256())
+				for _, r := range []string{ref, pinned} {
+					img, err := image.Pull(context.Background(), r, true)
+					require.NoError(t, err)
+					got, err := img.Digest()
+					require.NoError(t, err)
+					require.Equal(t, digest, got.String(), "the registry serves the digest the manifest pins")
+					require.NoError(t, image.Check(img), "Istio's fetcher accepts what the registry serves")
+					wasm, err := image.Extract(img)
+					require.NoError(t, err)
+					require.Equal(t, module, wasm, "plugin.wasm comes back byte-identical")
+				}
 
-			for _, r := range []string{ref, pinned} {
-				img, err := image.Pull(context.Background(), r, true)
-				require.NoError(t, err)
-				got, err := img.Digest()
-				require.NoError(t, err)
-				require.Equal(t, digest, got.String(), "the registry serves the digest the manifest pins")
-				wasm, err := image.Extract(img)
-				require.NoError(t, err)
-				require.Equal(t, module, wasm, "plugin.wasm comes back byte-identical")
-			}
-		})
-	}
+				// A second, independent client sees the same manifest.
+				if raw, ok := skopeo(t, "inspect", "--raw", "--tls-verify=false", "docker://"+ref); ok {
+					require.Equal(t, digest, fmt.Sprintf("sha256:%x", sha256.Sum256(raw)))
+				}
+			})
+		}
+	})
 }
 
 // A filter outside this repository, written for TinyGo, goes through the
 // documented route: meshwasm build, image, push.
 func TestRegistry_ExternalFilter(t *testing.T) {
 	registry := startRegistry(t)
-	bin := meshwasmCommand(t)
 	work := t.TempDir()
 	filter := filepath.Join(work, "myfilter")
 	require.NoError(t, os.MkdirAll(filter, 0o755))
@@ -142,12 +131,15 @@ func TestRegistry_ExternalFilter(t *testing.T) {
 	entries, err := os.ReadDir(src)
 	require.NoError(t, err)
 	for _, e := range entries {
-		require.NoError(t, os.WriteFile(filepath.Join(filter, e.Name()), readFile(t, filepath.Join(src, e.Name())), 0o644))
+		if e.Type().IsRegular() {
+			require.NoError(t, os.WriteFile(filepath.Join(filter, e.Name()), readFile(t, filepath.Join(src, e.Name())), 0o644))
+		}
 	}
 	wasmPath := filepath.Join(work, "plugin.wasm")
-	run(t, bin, "build", filter, "-o", wasmPath)
-	run(t, bin, "image", wasmPath, "-name", "myfilter", "-o", filepath.Join(work, "image"))
-	out := run(t, bin, "push", filepath.Join(work, "image"), "-ref", registry+"/team/myfilter:v1", "-insecure")
+	meshwasm(t, "build", filter, "-o", wasmPath)
+	meshwasm(t, "image", wasmPath, "-name", "myfilter", "-o", filepath.Join(work, "image"))
+	require.FileExists(t, filepath.Join(work, "image.digest"), "the digest file defaults to beside the layout")
+	out := meshwasm(t, "push", filepath.Join(work, "image"), "-ref", registry+"/team/myfilter:v1", "-insecure")
 	require.Regexp(t, `^myfilter: pushed `+registry+`/team/myfilter:v1@sha256:[0-9a-f]{64}\n$`, out)
 
 	img, err := image.Pull(context.Background(), registry+"/team/myfilter:v1", true)

@@ -3,7 +3,7 @@
 // for Istio and Envoy.
 //
 //	meshwasm build DIR [-o plugin.wasm] [-toolchain go|tinygo]
-//	meshwasm image WASM -name NAME -o LAYOUT [-digest-file F] [-version V] [-revision R] [-artifact]
+//	meshwasm image WASM -name NAME -o LAYOUT [-digest-file F] [-version V] [-revision R] [-source URL] [-description TEXT] [-artifact]
 //	meshwasm push LAYOUT -ref REGISTRY/REPO:TAG [-insecure] [-manifest-template T -manifest-out F]
 //	meshwasm manifest -template T -layout LAYOUT -url oci://... -o F
 package main
