@@ -6,6 +6,7 @@
 //	meshwasm image WASM -name NAME -o LAYOUT [-digest-file F] [-version V] [-revision R] [-source URL] [-description TEXT] [-artifact]
 //	meshwasm push LAYOUT -ref REGISTRY/REPO:TAG [-insecure] [-manifest-template T -manifest-out F]
 //	meshwasm manifest -template T -layout LAYOUT -url oci://... -o F
+//	meshwasm new -name NAME [-root DIR]
 package main
 
 import (
@@ -27,6 +28,7 @@ var commands = []command{
 	{"image", "pack a module into an OCI image layout", runImage},
 	{"push", "push an image layout to a registry", runPush},
 	{"manifest", "write the Istio WasmPlugin for an image", runManifest},
+	{"new", "scaffold a new filter under filters/", runNew},
 }
 
 func main() {
