@@ -45,6 +45,11 @@ manifests: $(addprefix manifest-,$(FILTERS))
 ## push: push every image to $(REGISTRY)/meshwasm/<filter>:$(TAG) (INSECURE=1 for plain HTTP) and pin the manifests
 push: $(addprefix push-,$(FILTERS))
 
+## new: scaffold filters/$(NAME)/ from build/scaffold's template and add it to go.work (make new NAME=demo)
+.PHONY: new
+new: tool
+	@$(BIN) new -name "$(NAME)" -root .
+
 ## clean: remove dist/
 clean:
 	rm -rf dist
