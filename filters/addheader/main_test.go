@@ -192,3 +192,33 @@ func headerNames(hs [][2]string) []string {
 	}
 	return names
 }
+
+// BenchmarkAddHeader_Request measures the per-request path (new HTTP
+// context, request headers, response headers, done) with the configuration
+// of wasmplugin.yaml, natively and against the compiled module.
+func BenchmarkAddHeader_Request(b *testing.B) {
+	const cfg = `{"request": {"set": {"x-environment": "prod"}, "remove": ["x-debug-token"]},
+	  "response": {"add": {"x-served-by": "meshwasm"}, "remove": ["server"]}}`
+	req := append([][2]string{{"user-agent", "bench"}, {"accept", "*/*"}, {"x-debug-token", "secret"}}, baseRequest...)
+	resp := append([][2]string{{"server", "envoy"}}, baseResponse...)
+	run := func(b *testing.B, vm types.VMContext) {
+		opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration([]byte(cfg))
+		host, reset := proxytest.NewHostEmulator(opt)
+		defer reset()
+		require.Equal(b, types.OnPluginStartStatusOK, host.StartPlugin(), host.GetErrorLogs())
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			id := host.InitializeHttpContext()
+			host.CallOnRequestHeaders(id, req, false)
+			host.CallOnResponseHeaders(id, resp, false)
+			host.CompleteHttpContext(id)
+		}
+		b.StopTimer()
+		n, err := host.GetCounterMetric(metricResponsesChanged)
+		require.NoError(b, err)
+		require.Equal(b, uint64(b.N), n)
+	}
+	b.Run("native", func(b *testing.B) { run(b, &vm{}) })
+	b.Run("wasm", func(b *testing.B) { run(b, wasmtest.VM(b, ".")) })
+}

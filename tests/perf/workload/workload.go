@@ -1,0 +1,187 @@
+// Package workload finds the filters to measure and says what traffic each
+// one gets: its plugin configuration, a request, a response and the answer to
+// any callout. The soak, the hostile-input tests and the benchmark generator
+// share it, so every filter under filters/ is measured without a list to keep
+// up to date.
+package workload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/meshwasm/meshwasm/build/wasmbuild"
+	"github.com/meshwasm/meshwasm/tests/perf/host"
+)
+
+// Noop is the name of the no-op floor module.
+const Noop = "noop"
+
+// Known are the filters the project ships. The hostile-input tests name them
+// explicitly so a missing one fails rather than passes silently.
+var Known = []string{"addheader", "regexrepl", "httpcallout"}
+
+// Filter is one filter to measure.
+type Filter struct {
+	Name string
+	Dir  string // absolute path of its main package
+	// Config is the plugin configuration the workload runs with.
+	Config []byte
+	// ConfigSource says where Config came from.
+	ConfigSource string
+	Request      [][2]string
+	Response     [][2]string
+	// Answer answers a callout (nil: 200, empty body).
+	Answer func(*host.Callout) host.Answer
+}
+
+// Root is the repository root, found from this source file (tests and
+// commands run in different directories) or, failing that, by walking up
+// from the working directory to go.work.
+func Root() (string, error) {
+	if _, file, _, ok := runtime.Caller(0); ok {
+		root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+		if _, err := os.Stat(filepath.Join(root, "go.work")); err == nil {
+			return root, nil
+		}
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.work above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Filters lists every filters/<name>/ that has a main.go, sorted, then the
+// no-op module.
+func Filters(root string) ([]Filter, error) {
+	matches, err := filepath.Glob(filepath.Join(root, "filters", "*", "main.go"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(matches)
+	var out []Filter
+	for _, m := range matches {
+		f, err := Get(root, filepath.Base(filepath.Dir(m)))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	noop, err := Get(root, Noop)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, noop), nil
+}
+
+// DefaultRequest is the request every filter's workload sends unless it
+// needs another: a browser-like GET through an Istio gateway.
+var DefaultRequest = [][2]string{
+	{":method", "GET"},
+	{":scheme", "https"},
+	{":path", "/banana/123?color=yellow"},
+	{":authority", "shop.example.com"},
+	{"user-agent", "Mozilla/5.0 (X11; Linux x86_64) meshwasm-soak"},
+	{"accept", "*/*"},
+	{"authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"},
+	{"x-debug-token", "secret"},
+	{"x-request-id", "5f3b2c9e-7f0a-4f7e-9a59-0c4e3f1d2a11"},
+}
+
+// DefaultResponse is the upstream's response.
+var DefaultResponse = [][2]string{
+	{":status", "200"},
+	{"content-type", "text/html; charset=utf-8"},
+	{"content-length", "1024"},
+	{"server", "envoy"},
+}
+
+// HTTPCalloutConfig is the httpcallout configuration of the workload: an
+// Istio cluster (authority derived from it), the authorization header
+// forwarded, a header copied from the allowing answer.
+const HTTPCalloutConfig = `{"cluster": "outbound|8080||ext-authz.auth.svc.cluster.local",
+  "path": "/check", "forward_headers": ["authorization"], "copy_response_headers": ["x-user"]}`
+
+// Allow is the canned answer of an authorization service that allows.
+func Allow(*host.Callout) host.Answer {
+	return host.Answer{
+		Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}, {"x-user", "alice"}},
+		Body:    []byte(`{"result": {"allow": true}}`),
+	}
+}
+
+// Get returns the workload of the filter or test module name.
+func Get(root, name string) (Filter, error) {
+	f := Filter{Name: name, Request: DefaultRequest, Response: DefaultResponse}
+	switch name {
+	case Noop:
+		f.Dir = filepath.Join(root, "tests", "perf", "noop")
+		f.ConfigSource = "none"
+		return f, nil
+	case "httpcallout":
+		f.Dir = filepath.Join(root, "filters", name)
+		f.Config = []byte(HTTPCalloutConfig)
+		f.ConfigSource = "tests/perf/workload (callouts answered 200 at once)"
+		f.Answer = Allow
+		return f, nil
+	}
+	f.Dir = filepath.Join(root, "filters", name)
+	if _, err := os.Stat(f.Dir); err != nil {
+		return f, fmt.Errorf("filter %s: %w", name, err)
+	}
+	cfg, err := PluginConfig(filepath.Join(f.Dir, "wasmplugin.yaml"))
+	if err != nil {
+		return f, fmt.Errorf("filter %s: %w", name, err)
+	}
+	f.Config = cfg
+	f.ConfigSource = "filters/" + name + "/wasmplugin.yaml"
+	return f, nil
+}
+
+// PluginConfig returns a WasmPlugin manifest's spec.pluginConfig as the JSON
+// Istio delivers to the filter (nil when the manifest has none or does not
+// exist).
+func PluginConfig(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Spec struct {
+			PluginConfig map[string]any `yaml:"pluginConfig"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if doc.Spec.PluginConfig == nil {
+		return nil, nil
+	}
+	return json.Marshal(doc.Spec.PluginConfig)
+}
+
+// Build compiles the filter's module to out exactly as `make` does (or
+// without -s -w when keepDebug is set).
+func (f Filter) Build(ctx context.Context, out string, keepDebug bool) error {
+	return wasmbuild.Build(ctx, wasmbuild.Options{Dir: f.Dir, Output: out, KeepDebug: keepDebug})
+}
