@@ -3,16 +3,21 @@ module github.com/meshwasm/meshwasm/filters/httpcallout
 go 1.26
 
 require (
-	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
 	github.com/meshwasm/meshwasm/pkg v0.0.0-00010101000000-000000000000
-	github.com/stretchr/testify v1.9.0
+	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
+	github.com/tidwall/gjson v1.20.1
 )
 
 require (
-	github.com/tidwall/gjson v1.20.1 // indirect
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	github.com/tetratelabs/wazero v1.7.2 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
+	github.com/valyala/fastjson v1.6.10 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace (

@@ -1,0 +1,272 @@
+// Command httpcallout is a proxy-wasm HTTP filter that asks another service
+// whether a request may pass, in the manner of Envoy's ext_authz HTTP service
+// or Traefik's ForwardAuth: on the request headers it calls an Envoy cluster,
+// pauses the request, and on the answer resumes it or answers the client.
+package main
+
+import (
+	"strings"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/tidwall/gjson"
+
+	"github.com/meshwasm/meshwasm/pkg/config"
+	"github.com/meshwasm/meshwasm/pkg/headers"
+)
+
+// Metric names, as Envoy shows them in its stats.
+const (
+	metricAllowed = "httpcallout.allowed"
+	metricDenied  = "httpcallout.denied"
+	metricFailed  = "httpcallout.failed"
+	metricSkipped = "httpcallout.skipped"
+)
+
+// Limits on what is read from a callout answer, so one answer cannot make a
+// request's work unbounded.
+const (
+	// maxDenyBody is the most of a denying answer's body relayed to the client.
+	maxDenyBody = 64 << 10
+	// maxJSONBody is the largest body allow_json_path is evaluated on; a
+	// larger one denies.
+	maxJSONBody = 1 << 20
+)
+
+// dispatchHttpCall is proxywasm.DispatchHttpCall; tests replace it to reach
+// the dispatch-error path, which the test host never takes.
+var dispatchHttpCall = proxywasm.DispatchHttpCall
+
+func init() { proxywasm.SetVMContext(&vm{}) }
+
+// main is empty: the filter registers in init, which both standard Go and
+// TinyGo run when the module is loaded.
+func main() {}
+
+type vm struct{ types.DefaultVMContext }
+
+// NewPluginContext implements types.VMContext.
+func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
+
+type plugin struct {
+	types.DefaultPluginContext
+	cfg                              *Config
+	allowed, denied, failed, skipped proxywasm.MetricCounter
+}
+
+// OnPluginStart implements types.PluginContext.
+func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
+	raw, err := config.Load()
+	if err == nil {
+		p.cfg, err = parseConfig(raw)
+	}
+	if err != nil {
+		proxywasm.LogErrorf("httpcallout: invalid configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	p.allowed = proxywasm.DefineCounterMetric(metricAllowed)
+	p.denied = proxywasm.DefineCounterMetric(metricDenied)
+	p.failed = proxywasm.DefineCounterMetric(metricFailed)
+	p.skipped = proxywasm.DefineCounterMetric(metricSkipped)
+	return types.OnPluginStartStatusOK
+}
+
+// NewHttpContext implements types.PluginContext.
+func (p *plugin) NewHttpContext(uint32) types.HttpContext {
+	return &stream{plugin: p, cfg: p.cfg}
+}
+
+// stream is one request. A paused request ends exactly once: the callback
+// resumes or answers it, unless the stream is already gone.
+type stream struct {
+	types.DefaultHttpContext
+	plugin *plugin
+	cfg    *Config
+	// paused is true from a successful dispatch until the callback.
+	paused bool
+	// done is true once the host has finished with the stream; a late
+	// answer must not touch it.
+	done bool
+}
+
+// OnHttpRequestHeaders implements types.HttpContext: one callout per request.
+func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
+	cfg := s.cfg
+	path, _, _ := headers.Request.Get(":path")
+	for _, prefix := range cfg.SkipPathPrefixes {
+		if strings.HasPrefix(path, prefix) {
+			s.plugin.skipped.Increment(1)
+			proxywasm.LogDebugf("httpcallout: %q skipped (prefix %q)", path, prefix)
+			return types.ActionContinue
+		}
+	}
+
+	callout := make([][2]string, 0, len(cfg.calloutHeaders)+len(cfg.ForwardHeaders)+2)
+	callout = append(callout, cfg.calloutHeaders...)
+	for _, name := range cfg.ForwardHeaders {
+		if v, ok, err := headers.Request.Get(name); err == nil && ok {
+			callout = append(callout, [2]string{name, v})
+		}
+	}
+	method, _, _ := headers.Request.Get(":method")
+	callout = append(callout, [2]string{forwardedMethod, method}, [2]string{forwardedURI, path})
+
+	if _, err := dispatchHttpCall(cfg.Cluster, callout, nil, nil, cfg.TimeoutMs, s.onAnswer); err != nil {
+		return s.fail(false, "dispatch to cluster %q failed: %v", cfg.Cluster, err)
+	}
+	s.paused = true
+	return types.ActionPause
+}
+
+// OnHttpStreamDone implements types.HttpContext.
+func (s *stream) OnHttpStreamDone() { s.done = true }
+
+// onAnswer is the callout's callback: it decides and ends the paused request.
+func (s *stream) onAnswer(_, bodySize, _ int) {
+	if !s.paused || s.done {
+		proxywasm.LogDebug("httpcallout: answer for a request that is no longer waiting: ignored")
+		return
+	}
+	s.paused = false
+	cfg := s.cfg
+
+	answer, _ := proxywasm.GetHttpCallResponseHeaders()
+	status, ok := statusOf(answer)
+	switch {
+	case !ok:
+		s.fail(true, "callout to %q got no valid :status (timeout or reset)", cfg.Cluster)
+		return
+	case status >= 500:
+		s.fail(true, "callout to %q answered %d", cfg.Cluster, status)
+		return
+	}
+
+	if cfg.Allow[status] {
+		if cfg.AllowJSONPath == "" || jsonAllows(cfg.AllowJSONPath, bodySize) {
+			s.allow(answer, status)
+			return
+		}
+		proxywasm.LogDebugf("httpcallout: %q does not hold true in the answer", cfg.AllowJSONPath)
+	}
+	s.deny(answer, status, bodySize)
+}
+
+// allow copies the configured answer headers onto the request and resumes it.
+func (s *stream) allow(answer [][2]string, status int) {
+	for _, name := range s.cfg.CopyResponseHeaders {
+		v, ok := first(answer, name)
+		if !ok {
+			continue
+		}
+		if err := headers.ValidValue(v); err != nil {
+			proxywasm.LogWarnf("httpcallout: answer header %q not copied: %v", name, err)
+			continue
+		}
+		if err := headers.Request.Set(name, v); err != nil {
+			proxywasm.LogWarnf("httpcallout: %v", err)
+		}
+	}
+	s.plugin.allowed.Increment(1)
+	proxywasm.LogDebugf("httpcallout: allowed (callout status %d)", status)
+	if err := proxywasm.ResumeHttpRequest(); err != nil {
+		proxywasm.LogWarnf("httpcallout: resuming the request: %v", err)
+	}
+}
+
+// deny answers the client: the configured or the callout's status, body and
+// headers.
+func (s *stream) deny(answer [][2]string, status, bodySize int) {
+	cfg := s.cfg
+	code := cfg.DenyStatus
+	if code == 0 {
+		code = 403
+		if status >= 400 && status < 500 {
+			code = status
+		}
+	}
+	reply := make([][2]string, 0, len(cfg.DenyResponseHeaders)+1)
+	for _, pair := range answer {
+		if contains(cfg.DenyResponseHeaders, pair[0]) && headers.ValidValue(pair[1]) == nil {
+			reply = append(reply, pair)
+		}
+	}
+	var body []byte
+	if cfg.HasDenyBody {
+		body = cfg.DenyBody
+		reply = append(reply, [2]string{"content-type", "text/plain"})
+	} else if bodySize > 0 {
+		body, _ = proxywasm.GetHttpCallResponseBody(0, min(bodySize, maxDenyBody))
+		if ct, ok := first(answer, "content-type"); ok && headers.ValidValue(ct) == nil {
+			reply = append(reply, [2]string{"content-type", ct})
+		}
+	}
+	s.plugin.denied.Increment(1)
+	proxywasm.LogInfof("httpcallout: denied with %d (callout status %d)", code, status)
+	if err := proxywasm.SendHttpResponse(uint32(code), reply, body, -1); err != nil {
+		proxywasm.LogWarnf("httpcallout: sending the denial: %v", err)
+	}
+}
+
+// fail applies the failure policy: fail open continues the request, fail
+// closed answers failure_status. resume says whether the request is paused
+// (in the callback) or still in its request-headers callback. It returns the
+// action for the latter.
+func (s *stream) fail(resume bool, format string, args ...any) types.Action {
+	cfg := s.cfg
+	s.plugin.failed.Increment(1)
+	if cfg.FailOpen {
+		proxywasm.LogWarnf("httpcallout: "+format+"; failing open", args...)
+		if resume {
+			if err := proxywasm.ResumeHttpRequest(); err != nil {
+				proxywasm.LogWarnf("httpcallout: resuming the request: %v", err)
+			}
+		}
+		return types.ActionContinue
+	}
+	proxywasm.LogWarnf("httpcallout: "+format+"; answering %d", append(args, cfg.FailureStatus)...)
+	reply := [][2]string{{"content-type", "text/plain"}}
+	if err := proxywasm.SendHttpResponse(uint32(cfg.FailureStatus), reply, cfg.FailureBody, -1); err != nil {
+		proxywasm.LogWarnf("httpcallout: sending the failure answer: %v", err)
+	}
+	return types.ActionPause
+}
+
+// jsonAllows reports whether path holds true in the callout's JSON body.
+// A body that is missing, too large or not JSON denies.
+func jsonAllows(path string, bodySize int) bool {
+	if bodySize <= 0 || bodySize > maxJSONBody {
+		return false
+	}
+	body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
+	if err != nil || !gjson.ValidBytes(body) {
+		return false
+	}
+	return gjson.GetBytes(body, path).Type == gjson.True
+}
+
+// statusOf reads :status strictly: three digits, 100–599.
+func statusOf(answer [][2]string) (int, bool) {
+	v, ok := first(answer, ":status")
+	if !ok || len(v) != 3 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < 3; i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n >= 100 && n <= 599
+}
+
+// first returns the first value of a header in a list of pairs.
+func first(pairs [][2]string, name string) (string, bool) {
+	for _, p := range pairs {
+		if p[0] == name {
+			return p[1], true
+		}
+	}
+	return "", false
+}
