@@ -1,0 +1,110 @@
+package scaffold
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestMakeNew_InRepoCopy does what a user does on a fresh clone: `make new
+// NAME=demo`, then the new filter's tests (native and wasm, its benchmark
+// once) and `make demo`, in a copy of the repository so the real tree is
+// left alone. The go build cache is shared, so it takes well under a minute.
+func TestMakeNew_InRepoCopy(t *testing.T) {
+	root := repoRoot(t)
+	tmp := copyRepo(t, root)
+
+	out := run(t, tmp, nil, "make", "new", "NAME=demo")
+	require.Contains(t, out, "created filters/demo")
+	work, err := os.ReadFile(filepath.Join(tmp, "go.work"))
+	require.NoError(t, err)
+	require.Contains(t, string(work), "./filters/demo\n")
+
+	out = run(t, tmp, nil, "go", "test", "-count=1", "-v", "-bench=.", "-benchtime=1x", "./filters/demo/")
+	for _, want := range []string{
+		"--- PASS: TestDemo_OnHttpResponseHeaders/defaults/native",
+		"--- PASS: TestDemo_OnHttpResponseHeaders/defaults/wasm",
+		"--- PASS: TestDemo_OnPluginStart/unknown_key/wasm",
+		"--- PASS: TestDemo_ModuleABI",
+		"BenchmarkDemo_Request/native",
+		"BenchmarkDemo_Request/wasm",
+	} {
+		require.Contains(t, out, want)
+	}
+
+	// The filter's own go.mod and go.sum suffice outside the workspace.
+	run(t, filepath.Join(tmp, "filters", "demo"), []string{"GOWORK=off"}, "go", "build", "./...")
+
+	run(t, tmp, nil, "make", "demo")
+	for _, f := range []string{"plugin.wasm", "image.digest", "wasmplugin.yaml"} {
+		info, err := os.Stat(filepath.Join(tmp, "dist", "demo", f))
+		require.NoError(t, err, f)
+		require.NotZero(t, info.Size(), f)
+	}
+	manifest, err := os.ReadFile(filepath.Join(tmp, "dist", "demo", "wasmplugin.yaml"))
+	require.NoError(t, err)
+	require.Contains(t, string(manifest), "oci://localhost:5000/meshwasm/demo:dev")
+
+	cmd := exec.Command("make", "new", "NAME=demo")
+	cmd.Dir, cmd.Env = tmp, cleanEnv(nil)
+	b, err := cmd.CombinedOutput()
+	require.Error(t, err, "a second make new NAME=demo must fail")
+	require.Contains(t, string(b), "filters/demo already exists")
+}
+
+// copyRepo copies the files git knows of (tracked, and untracked but not
+// ignored, so work in progress is included and dist/ is not) to a temporary
+// directory.
+func copyRepo(t *testing.T, root string) string {
+	t.Helper()
+	tmp := t.TempDir()
+	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	cmd.Dir = root
+	list, err := cmd.Output()
+	require.NoError(t, err, "git ls-files in %s", root)
+	for _, rel := range strings.Split(strings.TrimRight(string(list), "\x00"), "\x00") {
+		src := filepath.Join(root, rel)
+		info, err := os.Lstat(src)
+		if os.IsNotExist(err) {
+			continue // deleted in the working tree
+		}
+		require.NoError(t, err)
+		if !info.Mode().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(src)
+		require.NoError(t, err)
+		dst := filepath.Join(tmp, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+		require.NoError(t, os.WriteFile(dst, b, info.Mode().Perm()))
+	}
+	return tmp
+}
+
+// run runs a command in dir and fails the test with its output if it fails.
+func run(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = dir, cleanEnv(env)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s %s:\n%s", name, strings.Join(args, " "), out)
+	return string(out)
+}
+
+// cleanEnv drops what an outer `make test` passes down (its flags and job
+// server), so the inner make runs as a user's would, and adds extra.
+func cleanEnv(extra []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch strings.SplitN(kv, "=", 2)[0] {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "GOWORK", "GOFLAGS":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
