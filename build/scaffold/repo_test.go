@@ -1,6 +1,8 @@
 package scaffold
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,7 +71,7 @@ func copyRepo(t *testing.T, root string) string {
 	for _, rel := range strings.Split(strings.TrimRight(string(list), "\x00"), "\x00") {
 		src := filepath.Join(root, rel)
 		info, err := os.Lstat(src)
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			continue // deleted in the working tree
 		}
 		require.NoError(t, err)

@@ -139,7 +139,7 @@ func New(ctx context.Context, opts Options) error {
 	cmd := exec.CommandContext(ctx, "go", "work", "use", "./"+filepath.ToSlash(rel))
 	cmd.Dir = opts.Root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go work use %s: %v\n%s", rel, err, out)
+		return fmt.Errorf("go work use %s: %w\n%s", rel, err, out)
 	}
 	return nil
 }
