@@ -7,13 +7,16 @@ package workload
 
 import (
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -113,12 +116,6 @@ var DefaultResponse = [][2]string{
 	{"server", "envoy"},
 }
 
-// HTTPCalloutConfig is the httpcallout configuration of the workload: an
-// Istio cluster (authority derived from it), the authorization header
-// forwarded, a header copied from the allowing answer.
-const HTTPCalloutConfig = `{"cluster": "outbound|8080||ext-authz.auth.svc.cluster.local",
-  "path": "/check", "forward_headers": ["authorization"], "copy_response_headers": ["x-user"]}`
-
 // Allow is the canned answer of an authorization service that allows.
 func Allow(*host.Callout) host.Answer {
 	return host.Answer{
@@ -127,19 +124,32 @@ func Allow(*host.Callout) host.Answer {
 	}
 }
 
-// Get returns the workload of the filter or test module name.
+// files holds the per-filter workload files: filters/<name>.yaml, read when
+// a filter needs more than its wasmplugin.yaml (a configuration the host
+// accepts, the answer to its callouts). A new file needs no code edit.
+//
+//go:embed filters/*.yaml
+var files embed.FS
+
+// File is a per-filter workload file.
+type File struct {
+	// PluginConfig replaces the wasmplugin.yaml pluginConfig.
+	PluginConfig map[string]any `yaml:"pluginConfig"`
+	// Callout is how the host answers every callout (default: 200, no body).
+	Callout *struct {
+		Headers [][2]string `yaml:"headers"`
+		Body    string      `yaml:"body"`
+	} `yaml:"callout"`
+}
+
+// Get returns the workload of the filter or test module name: the
+// configuration of filters/<name>/wasmplugin.yaml, overridden by
+// tests/perf/workload/filters/<name>.yaml when that exists.
 func Get(root, name string) (Filter, error) {
 	f := Filter{Name: name, Request: DefaultRequest, Response: DefaultResponse}
-	switch name {
-	case Noop:
+	if name == Noop {
 		f.Dir = filepath.Join(root, "tests", "perf", "noop")
 		f.ConfigSource = "none"
-		return f, nil
-	case "httpcallout":
-		f.Dir = filepath.Join(root, "filters", name)
-		f.Config = []byte(HTTPCalloutConfig)
-		f.ConfigSource = "tests/perf/workload (callouts answered 200 at once)"
-		f.Answer = Allow
 		return f, nil
 	}
 	f.Dir = filepath.Join(root, "filters", name)
@@ -152,6 +162,30 @@ func Get(root, name string) (Filter, error) {
 	}
 	f.Config = cfg
 	f.ConfigSource = "filters/" + name + "/wasmplugin.yaml"
+	if cfg == nil {
+		f.ConfigSource = "none (defaults)"
+	}
+	data, err := files.ReadFile("filters/" + name + ".yaml")
+	if errors.Is(err, fs.ErrNotExist) {
+		return f, nil
+	}
+	if err != nil {
+		return f, err
+	}
+	var file File
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return f, fmt.Errorf("workload of %s: %w", name, err)
+	}
+	if file.PluginConfig != nil {
+		if f.Config, err = json.Marshal(file.PluginConfig); err != nil {
+			return f, fmt.Errorf("workload of %s: %w", name, err)
+		}
+		f.ConfigSource = "tests/perf/workload/filters/" + name + ".yaml"
+	}
+	if c := file.Callout; c != nil {
+		answer := host.Answer{Headers: c.Headers, Body: []byte(c.Body)}
+		f.Answer = func(*host.Callout) host.Answer { return answer }
+	}
 	return f, nil
 }
 
@@ -184,4 +218,22 @@ func PluginConfig(path string) ([]byte, error) {
 // without -s -w when keepDebug is set).
 func (f Filter) Build(ctx context.Context, out string, keepDebug bool) error {
 	return wasmbuild.Build(ctx, wasmbuild.Options{Dir: f.Dir, Output: out, KeepDebug: keepDebug})
+}
+
+// Select keeps the filters named in a comma-separated list (all if empty).
+func Select(filters []Filter, only string) []Filter {
+	if only == "" {
+		return filters
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(only, ",") {
+		want[strings.TrimSpace(n)] = true
+	}
+	var out []Filter
+	for _, f := range filters {
+		if want[f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
 }

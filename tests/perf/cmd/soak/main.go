@@ -56,7 +56,7 @@ func run(opts soak.Options, out, only, envList string) error {
 	if err != nil {
 		return err
 	}
-	filters = Select(filters, only)
+	filters = workload.Select(filters, only)
 	for _, kv := range strings.Split(envList, ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			if opts.Env == nil {
@@ -114,24 +114,6 @@ func run(opts soak.Options, out, only, envList string) error {
 		return fmt.Errorf("%d modules grew by more than 1 MiB after the baseline", failed)
 	}
 	return nil
-}
-
-// Select keeps the filters named in a comma-separated list (all if empty).
-func Select(filters []workload.Filter, only string) []workload.Filter {
-	if only == "" {
-		return filters
-	}
-	want := map[string]bool{}
-	for _, n := range strings.Split(only, ",") {
-		want[strings.TrimSpace(n)] = true
-	}
-	var out []workload.Filter
-	for _, f := range filters {
-		if want[f.Name] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // Write writes soak.csv, soak.png and soak.json to dir.

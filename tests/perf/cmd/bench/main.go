@@ -1,0 +1,99 @@
+// Command bench runs the per-request benchmark of every filter under
+// filters/ and of the no-op module, natively and against the compiled
+// module, and compares the two modes with benchstat.
+//
+// It writes bench.txt (the raw results, sub-benchmarks renamed mode=native
+// and mode=wasm so benchstat can put them side by side) and benchstat.txt to
+// -out (tests/perf/results).
+//
+//	go run ./tests/perf/cmd/bench [-count 6] [-benchtime 1s] [-filters addheader,noop]
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+
+	"github.com/meshwasm/meshwasm/tests/perf/report"
+	"github.com/meshwasm/meshwasm/tests/perf/workload"
+)
+
+func main() {
+	count := flag.Int("count", 6, "runs of each benchmark (benchstat wants at least 6 for a confidence interval)")
+	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	out := flag.String("out", "", "directory for bench.txt and benchstat.txt (default <repo>/tests/perf/results)")
+	only := flag.String("filters", "", "comma-separated filters (default: every filters/*/main.go and noop)")
+	flag.Parse()
+	if err := run(*count, *benchtime, *out, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// mode names the sub-benchmarks as key=value, which benchstat can use as a
+// column: BenchmarkX_Request/wasm-2 -> BenchmarkX_Request/mode=wasm-2.
+var mode = regexp.MustCompile(`(?m)^(Benchmark\w+_Request)/(native|wasm)(-\d+)?\s`)
+
+func run(count int, benchtime, out, only string) error {
+	root, err := workload.Root()
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = filepath.Join(root, "tests", "perf", "results")
+	}
+	filters, err := workload.Filters(root)
+	if err != nil {
+		return err
+	}
+	filters = workload.Select(filters, only)
+	var all bytes.Buffer
+	for _, f := range filters {
+		name, err := report.RequestBenchmark(f.Dir)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, f.Dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "bench: %s: %s\n", f.Name, name)
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^"+name+"$", "-benchmem",
+			"-count", fmt.Sprint(count), "-benchtime", benchtime, "./"+filepath.ToSlash(rel))
+		cmd.Dir = root
+		var buf bytes.Buffer
+		cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		res := mode.ReplaceAll(buf.Bytes(), []byte("$1/mode=$2$3 "))
+		if !bytes.Contains(res, []byte("/mode=native")) || !bytes.Contains(res, []byte("/mode=wasm")) {
+			return fmt.Errorf("%s: %s has no native and wasm sub-benchmarks", f.Name, name)
+		}
+		all.Write(res)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	raw := filepath.Join(out, "bench.txt")
+	if err := os.WriteFile(raw, all.Bytes(), 0o644); err != nil {
+		return err
+	}
+	// benchstat is a tool of the tests/perf module (go.mod `tool` line).
+	cmd := exec.Command("go", "tool", "benchstat", "-col", "/mode", "-row", ".name", raw)
+	cmd.Dir = filepath.Join(root, "tests", "perf")
+	cmd.Stderr = os.Stderr
+	table, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("benchstat: %w", err)
+	}
+	os.Stdout.Write(table)
+	fmt.Printf("bench: wrote %s and benchstat.txt\n", raw)
+	return os.WriteFile(filepath.Join(out, "benchstat.txt"), table, 0o644)
+}
