@@ -15,6 +15,17 @@ SHELL     := /bin/bash
 # go test -v shows every subtest, so the wasm-mode runs (".../wasm") are visible;
 # the proxy log lines the test host prints and the RUN/PAUSE/CONT markers are dropped.
 TEST_NOISE := ^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} proxy_|^\s*=== (RUN|PAUSE|CONT|NAME)
+# golangci-lint is pinned in tools/go.mod, a module outside go.work so that its
+# dependencies never enter the filters' build list.
+GOLANGCI  := dist/bin/golangci-lint
+
+# TOOLCHAIN=tinygo is not exercised on meshwasm's machines (TinyGo cannot be
+# installed there); without tinygo, stop before building anything.
+ifeq ($(TOOLCHAIN),tinygo)
+ifeq ($(shell command -v tinygo),)
+$(error TOOLCHAIN=tinygo: tinygo is not on PATH (install TinyGo >= 0.28 from https://tinygo.org/getting-started/install/, or leave TOOLCHAIN unset for standard Go))
+endif
+endif
 
 .DEFAULT_GOAL := all
 .PHONY: all test vet clean tool images manifests push $(FILTERS)
@@ -54,22 +65,66 @@ new: tool
 clean:
 	rm -rf dist
 
+.PHONY: help lint fmt run
+
+## help: list the targets, one line each
+help:
+	@sed -nE 's/^## ([^:]+): (.*)/\1\t\2/p' $(firstword $(MAKEFILE_LIST)) | sed 's/\$$(1)/<filter>/g' | \
+		awk -F'\t' '{ printf "  %-22s %s\n", $$1, $$2 }'
+	@echo "  (<filter> is one of: $(FILTERS))"
+
+$(GOLANGCI): tools/go.mod tools/go.sum
+	@mkdir -p dist/bin
+	cd tools && GOWORK=off go build -o ../$(GOLANGCI) github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+## lint: golangci-lint (pinned in tools/go.mod, configured by .golangci.yml) over every module in go.work
+lint: $(GOLANGCI)
+	@rc=0; for m in $$(go list -m -f '{{.Dir}}'); do \
+		(cd "$$m" && $(CURDIR)/$(GOLANGCI) run --config $(CURDIR)/.golangci.yml ./...) || rc=1; \
+	done; exit $$rc
+
+## fmt: format every Go file (gofmt, goimports) with lint's formatters
+fmt: $(GOLANGCI)
+	@for m in $$(go list -m -f '{{.Dir}}'); do \
+		(cd "$$m" && $(CURDIR)/$(GOLANGCI) fmt --config $(CURDIR)/.golangci.yml ./...) || exit 1; \
+	done
+
+## run: try a filter in a local Envoy (make run FILTER=addheader): filters/$(FILTER)/envoy.yaml, needs envoy or func-e
+run:
+	@if [ -z "$(filter $(FILTER),$(FILTERS))" ]; then \
+		echo "make run: FILTER must name a filter: $(FILTERS)" >&2; exit 2; fi
+	@if command -v envoy >/dev/null 2>&1; then envoy=(envoy); \
+	elif command -v func-e >/dev/null 2>&1; then envoy=(func-e run); \
+	else \
+		echo "make run: neither envoy nor func-e is on PATH." >&2; \
+		echo "Install Envoy >= 1.33 (https://www.envoyproxy.io/docs/envoy/latest/start/install)" >&2; \
+		echo "or func-e, which fetches Envoy itself (https://func-e.io), then run make run FILTER=$(FILTER) again." >&2; \
+		exit 1; \
+	fi; \
+	$(MAKE) --no-print-directory wasm-$(FILTER) && \
+	echo "Envoy on :10000, in front of an upstream on 127.0.0.1:8080 (filters/$(FILTER)/envoy.yaml)" && \
+	exec "$${envoy[@]}" -c filters/$(FILTER)/envoy.yaml $(ENVOY_ARGS)
+
 define FILTER_RULES
 .PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1)
 ## $(1): build filters/$(1): dist/$(1)/plugin.wasm, its image and its WasmPlugin
 $(1): manifest-$(1)
 
+## wasm-$(1): dist/$(1)/plugin.wasm only (TOOLCHAIN=go, or tinygo where installed)
 wasm-$(1): tool
 	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN)
 
+## image-$(1): its OCI image layout only (dist/$(1)/image, dist/$(1)/image.digest)
 image-$(1): wasm-$(1)
 	@$(BIN) image dist/$(1)/plugin.wasm -name $(1) -o dist/$(1)/image -digest-file dist/$(1)/image.digest \
 		-version "$(VERSION)" -revision "$(REVISION)" -source "$(SOURCE)" -description "meshwasm $(1) proxy-wasm filter"
 
+## manifest-$(1): its WasmPlugin (dist/$(1)/wasmplugin.yaml) for oci://$(REGISTRY)/meshwasm/$(1):$(TAG)
 manifest-$(1): image-$(1)
 	@$(BIN) manifest -template filters/$(1)/wasmplugin.yaml -layout dist/$(1)/image \
 		-url oci://$(REGISTRY)/meshwasm/$(1):$(TAG) -o dist/$(1)/wasmplugin.yaml
 
+## push-$(1): push its image to $(REGISTRY)/meshwasm/$(1):$(TAG) and pin its WasmPlugin to the digest
 push-$(1): image-$(1)
 	@$(BIN) push dist/$(1)/image -ref $(REGISTRY)/meshwasm/$(1):$(TAG) $(if $(filter 1 true yes,$(INSECURE)),-insecure) \
 		-manifest-template filters/$(1)/wasmplugin.yaml -manifest-out dist/$(1)/wasmplugin.yaml

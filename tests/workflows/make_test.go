@@ -1,0 +1,80 @@
+package workflows
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// makeWithout runs make in the repository root with a PATH that holds only
+// make itself, so neither envoy, func-e nor tinygo can be found whatever the
+// machine has installed.
+func makeWithout(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	mk, err := exec.LookPath("make")
+	require.NoError(t, err)
+	bin := t.TempDir()
+	require.NoError(t, os.Symlink(mk, filepath.Join(bin, "make")))
+	cmd := exec.Command(filepath.Join(bin, "make"), append([]string{"--no-print-directory"}, args...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "PATH="+bin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestMakeRun_WithoutEnvoy(t *testing.T) {
+	out, err := makeWithout(t, "run", "FILTER=addheader")
+	require.Error(t, err, out)
+	require.Contains(t, out, "neither envoy nor func-e is on PATH")
+	require.Contains(t, out, "Install Envoy >= 1.33")
+}
+
+func TestMakeRun_UnknownFilter(t *testing.T) {
+	for _, args := range [][]string{{"run"}, {"run", "FILTER=nosuch"}} {
+		out, err := makeWithout(t, args...)
+		require.Error(t, err, out)
+		require.Contains(t, out, "FILTER must name a filter: addheader")
+	}
+}
+
+func TestMakeTinyGo_WithoutTinyGo(t *testing.T) {
+	for _, target := range []string{"all", "wasm-addheader"} {
+		out, err := makeWithout(t, "TOOLCHAIN=tinygo", target)
+		require.Error(t, err, out)
+		require.Contains(t, out, "TOOLCHAIN=tinygo: tinygo is not on PATH")
+	}
+}
+
+// TestMakeHelp checks that help has one line for every target the Makefile
+// defines, the per-filter ones shown once as <filter>.
+func TestMakeHelp(t *testing.T) {
+	cmd := exec.Command("make", "--no-print-directory", "help")
+	cmd.Dir = root
+	raw, err := cmd.CombinedOutput()
+	out := string(raw)
+	require.NoError(t, err, out)
+	listed := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && !strings.HasPrefix(f[0], "(") {
+			require.False(t, listed[f[0]], "%s listed twice", f[0])
+			listed[f[0]] = true
+		}
+	}
+	src, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	require.NoError(t, err)
+	rule := regexp.MustCompile(`(?m)^([a-z][a-z0-9-]*|[a-z-]*\$\(1\)):`)
+	var targets []string
+	for _, m := range rule.FindAllStringSubmatch(string(src), -1) {
+		targets = append(targets, strings.ReplaceAll(m[1], "$(1)", "<filter>"))
+	}
+	require.Contains(t, targets, "push-<filter>")
+	for _, target := range targets {
+		require.True(t, listed[target], "make help does not list %s", target)
+	}
+	require.Contains(t, out, "<filter> is one of: addheader")
+}
