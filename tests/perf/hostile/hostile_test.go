@@ -343,6 +343,8 @@ func TestHostile_HundredRewriteRules(t *testing.T) {
 const calloutConfig = `{"cluster": "outbound|8080||ext-authz.auth.svc.cluster.local",
   "forward_headers": ["authorization"], "copy_response_headers": ["x-user"]}`
 
+const calloutFailOpenConfig = `{"cluster": "outbound|8080||ext-authz.auth.svc.cluster.local", "fail_open": true}`
+
 const calloutJSONConfig = `{"cluster": "outbound|8080||ext-authz.auth.svc.cluster.local",
   "allow_json_path": "result.allow"}`
 
@@ -372,6 +374,8 @@ func TestHostile_HugeCalloutAnswer(t *testing.T) {
 			host.Answer{Headers: [][2]string{{":status", "401"}, {"www-authenticate", body}}}, false},
 		{"failure with a 10 MiB body", calloutConfig,
 			host.Answer{Headers: [][2]string{{":status", "503"}}, Body: []byte(body)}, false},
+		{"failure with a 10 MiB body, failing open", calloutFailOpenConfig,
+			host.Answer{Headers: [][2]string{{":status", "503"}}, Body: []byte(body)}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
