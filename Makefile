@@ -105,6 +105,18 @@ run:
 	echo "Envoy on :10000, in front of an upstream on 127.0.0.1:8080 (filters/$(FILTER)/envoy.yaml)" && \
 	exec "$${envoy[@]}" -c filters/$(FILTER)/envoy.yaml $(ENVOY_ARGS)
 
+FUZZ      ?= ^Fuzz
+FUZZTIME  ?= 10s
+.PHONY: fuzz
+## fuzz: run every fuzz target with the fuzzing engine for FUZZTIME=10s each (FUZZ=<regexp> picks targets)
+fuzz:
+	@set -eo pipefail; go test -list '$(FUZZ)' $(GO_PKGS) | \
+	awk '/^Fuzz/ { t[n++] = $$1 } /^ok / { for (i = 0; i < n; i++) print $$2, t[i]; n = 0 }' | \
+	while read -r pkg target; do \
+		echo "== $$pkg $$target ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
 define FILTER_RULES
 .PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1)
 ## $(1): build filters/$(1): dist/$(1)/plugin.wasm, its image and its WasmPlugin
