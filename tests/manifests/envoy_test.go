@@ -196,6 +196,7 @@ func TestEnvoyBootstrap(t *testing.T) {
 						for _, c := range configClusters(t, sv.GetValue()) {
 							require.True(t, clusters[c], "the configuration names undefined cluster %q", c)
 						}
+						requireStarts(t, name, []byte(sv.GetValue()))
 					}
 				}
 			}

@@ -86,6 +86,9 @@ func TestWasmPlugin_HandWritten(t *testing.T) {
 		_, spec := validateWasmPlugin(t, readFile(t, filepath.Join(filterDir(name), "wasmplugin.yaml")))
 		require.Equal(t, "oci://localhost:5000/meshwasm/"+name+":dev", spec.GetUrl(), "the url `make manifests` writes by default")
 		require.NotNil(t, spec.GetPluginConfig(), "an example shows a configuration")
+		pluginConfig, err := protojson.Marshal(spec.GetPluginConfig())
+		require.NoError(t, err)
+		requireStarts(t, name, pluginConfig)
 	})
 }
 
