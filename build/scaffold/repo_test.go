@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -19,43 +20,56 @@ import (
 func TestMakeNew_InRepoCopy(t *testing.T) {
 	root := repoRoot(t)
 	tmp := copyRepo(t, root)
+	// The copy may hold a filters/demo of the user's own (the README's
+	// example): take the first free name.
+	name := "demo"
+	for i := 1; exists(filepath.Join(tmp, "filters", name)); i++ {
+		name = fmt.Sprintf("demo%d", i)
+	}
+	title := strings.ToUpper(name[:1]) + name[1:]
+	dir := filepath.Join("filters", name)
 
-	out := run(t, tmp, nil, "make", "new", "NAME=demo")
-	require.Contains(t, out, "created filters/demo")
+	out := run(t, tmp, nil, "make", "new", "NAME="+name)
+	require.Contains(t, out, "created "+dir)
 	work, err := os.ReadFile(filepath.Join(tmp, "go.work"))
 	require.NoError(t, err)
-	require.Contains(t, string(work), "./filters/demo\n")
+	require.Contains(t, string(work), "./"+dir+"\n")
 
-	out = run(t, tmp, nil, "go", "test", "-count=1", "-v", "-bench=.", "-benchtime=1x", "./filters/demo/")
+	out = run(t, tmp, nil, "go", "test", "-count=1", "-v", "-bench=.", "-benchtime=1x", "./"+dir+"/")
 	for _, want := range []string{
-		"--- PASS: TestDemo_OnHttpResponseHeaders/defaults/native",
-		"--- PASS: TestDemo_OnHttpResponseHeaders/defaults/wasm",
-		"--- PASS: TestDemo_OnPluginStart/unknown_key/wasm",
-		"--- PASS: TestDemo_ModuleABI",
-		"BenchmarkDemo_Request/native",
-		"BenchmarkDemo_Request/wasm",
+		"--- PASS: Test" + title + "_OnHttpResponseHeaders/defaults/native",
+		"--- PASS: Test" + title + "_OnHttpResponseHeaders/defaults/wasm",
+		"--- PASS: Test" + title + "_OnPluginStart/unknown_key/wasm",
+		"--- PASS: Test" + title + "_ModuleABI",
+		"Benchmark" + title + "_Request/native",
+		"Benchmark" + title + "_Request/wasm",
 	} {
 		require.Contains(t, out, want)
 	}
 
 	// The filter's own go.mod and go.sum suffice outside the workspace.
-	run(t, filepath.Join(tmp, "filters", "demo"), []string{"GOWORK=off"}, "go", "build", "./...")
+	run(t, filepath.Join(tmp, dir), []string{"GOWORK=off"}, "go", "build", "./...")
 
-	run(t, tmp, nil, "make", "demo")
+	run(t, tmp, nil, "make", name)
 	for _, f := range []string{"plugin.wasm", "image.digest", "wasmplugin.yaml"} {
-		info, err := os.Stat(filepath.Join(tmp, "dist", "demo", f))
+		info, err := os.Stat(filepath.Join(tmp, "dist", name, f))
 		require.NoError(t, err, f)
 		require.NotZero(t, info.Size(), f)
 	}
-	manifest, err := os.ReadFile(filepath.Join(tmp, "dist", "demo", "wasmplugin.yaml"))
+	manifest, err := os.ReadFile(filepath.Join(tmp, "dist", name, "wasmplugin.yaml"))
 	require.NoError(t, err)
-	require.Contains(t, string(manifest), "oci://localhost:5000/meshwasm/demo:dev")
+	require.Contains(t, string(manifest), "oci://localhost:5000/meshwasm/"+name+":dev")
 
-	cmd := exec.Command("make", "new", "NAME=demo")
+	cmd := exec.Command("make", "new", "NAME="+name)
 	cmd.Dir, cmd.Env = tmp, cleanEnv(nil)
 	b, err := cmd.CombinedOutput()
-	require.Error(t, err, "a second make new NAME=demo must fail")
-	require.Contains(t, string(b), "filters/demo already exists")
+	require.Error(t, err, "a second make new NAME=%s must fail", name)
+	require.Contains(t, string(b), dir+" already exists")
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // copyRepo copies the files git knows of (tracked, and untracked but not
