@@ -117,6 +117,21 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+.PHONY: bench soak benchmarks
+## bench: every filter's Benchmark<Name>_Request and the no-op module's, native and wasm, compared with benchstat
+bench:
+	@go run ./tests/perf/cmd/bench
+
+## soak: 1,000,000 requests through each compiled module; linear memory sampled (tests/perf/results/soak.*)
+soak:
+	@go run ./tests/perf/cmd/soak
+
+## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, module sizes, build times; ~15 min)
+benchmarks:
+	@$(MAKE) --no-print-directory bench
+	@$(MAKE) --no-print-directory soak
+	@go run ./tests/perf/cmd/benchmarks
+
 define FILTER_RULES
 .PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1)
 ## $(1): build filters/$(1): dist/$(1)/plugin.wasm, its image and its WasmPlugin

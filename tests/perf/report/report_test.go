@@ -1,0 +1,91 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/meshwasm/meshwasm/tests/perf/workload"
+)
+
+func TestRequestBenchmark(t *testing.T) {
+	const one = "package x\n\nimport \"testing\"\n\nfunc BenchmarkFoo_Request(b *testing.B) {}\n\nfunc BenchmarkFoo_Other(b *testing.B) {}\n"
+	const two = "package x\n\nimport \"testing\"\n\nfunc BenchmarkBar_Request(b *testing.B) {}\n"
+	cases := []struct {
+		name    string
+		files   map[string]string
+		want    string
+		wantErr string
+	}{
+		{"one", map[string]string{"main_test.go": one}, "BenchmarkFoo_Request", ""},
+		{"none", map[string]string{"main_test.go": "package x\n", "main.go": two}, "", "no func Benchmark<Name>_Request"},
+		{"two", map[string]string{"main_test.go": one, "more_test.go": two}, "", "more than one"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, src := range tc.files {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
+			}
+			got, err := RequestBenchmark(dir)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// Every module bench and soak measure has its per-request benchmark, so a
+// filter added without one fails here, in make test, not only in make bench.
+func TestRequestBenchmark_EveryFilter(t *testing.T) {
+	root, err := workload.Root()
+	require.NoError(t, err)
+	filters, err := workload.Filters(root)
+	require.NoError(t, err)
+	require.Greater(t, len(filters), 1)
+	for _, f := range filters {
+		name, err := RequestBenchmark(f.Dir)
+		require.NoError(t, err, f.Name)
+		require.True(t, strings.HasSuffix(name, "_Request"), name)
+	}
+}
+
+func TestReadBench(t *testing.T) {
+	f, err := os.Open("testdata/bench.txt")
+	require.NoError(t, err)
+	defer f.Close()
+	got, err := ReadBench(f)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	a := got["addheader"]
+	require.Equal(t, "BenchmarkAddHeader_Request", a.Name)
+	require.InDelta(t, 3100, a.Native.NsPerOp.Median, 0.01)
+	require.InDelta(t, 12000, a.Wasm.NsPerOp.Median, 0.01)
+	require.InDelta(t, 58, a.Wasm.AllocsPerOp.Median, 0.01)
+	require.InDelta(t, 578, a.Native.BytesPerOp.Median, 0.01)
+	require.Equal(t, 3, a.Wasm.Runs)
+	require.Nil(t, got["noop"].Wasm.NsPerOp.Lo, "one run has no confidence interval")
+
+	rep := &Report{Machine: Machine{CPU: "Test CPU", Cores: 2}, Filters: []*Filter{
+		{Filter: "addheader", Bench: a, Module: &Module{Bytes: 3 << 20, GzipBytes: 900 << 10}},
+		{Filter: "noop", Bench: got["noop"], Module: &Module{Bytes: 2 << 20, GzipBytes: 700 << 10}},
+	}}
+	require.NoError(t, rep.Derive("noop"))
+	require.InDelta(t, 12000.0/3100, rep.Filters[0].WasmOverNative, 1e-9)
+	require.InDelta(t, 3.0, rep.Filters[0].WasmOverNoop, 1e-9)
+	require.InDelta(t, 8000, rep.Filters[0].MarginalNs, 1e-9)
+	require.Equal(t, 1<<20, rep.Filters[0].BytesOverNoop)
+	require.Equal(t, 200<<10, rep.Filters[0].GzipBytesOverNoop)
+	md := rep.Markdown("")
+	require.Contains(t, md, "| addheader | 3100 ns | 12.0 µs | 3.87× | 3.00× (+8000 ns) | 4 | 58 |")
+	_, err = rep.JSON()
+	require.NoError(t, err)
+
+	require.Error(t, (&Report{Filters: rep.Filters[:1]}).Derive("noop"), "no floor")
+}

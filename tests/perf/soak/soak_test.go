@@ -1,0 +1,49 @@
+package soak
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/tests/perf/workload"
+)
+
+// A short soak of the no-op module: the machinery of `make soak` (host,
+// warm-up, sampling, check, CSV, chart) in a few seconds.
+func TestRun_Noop(t *testing.T) {
+	root, err := workload.Root()
+	require.NoError(t, err)
+	f, err := workload.Get(root, workload.Noop)
+	require.NoError(t, err)
+	module := wasmtest.Module(t, f.Dir)
+	r, err := Run(context.Background(), f, module, Options{Requests: 20_000, Every: 5_000, Baseline: 5_000, WarmupGC: 1, WarmupMax: 5_000})
+	require.NoError(t, err)
+	require.Equal(t, r.WarmupRequests+20_000, r.Continued, "every request continued by the no-op filter")
+	require.Len(t, r.Samples, 5, "0, 5k, 10k, 15k, 20k")
+	require.LessOrEqual(t, r.WarmupRequests, 5_000)
+	require.NotZero(t, r.MemoryBaseline)
+	require.GreaterOrEqual(t, r.MemoryEnd, r.MemoryBaseline, "linear memory never shrinks")
+	require.True(t, r.Pass, "growth %d bytes", r.GrowthBytes)
+	require.Zero(t, r.Errors)
+
+	var buf bytes.Buffer
+	require.NoError(t, WriteCSV(&buf, []*Result{r}))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 1+len(r.Warmup)+len(r.Samples))
+	require.Equal(t, []string{"noop", "measured", "20000"}, rows[len(rows)-1][:3])
+	png := filepath.Join(t.TempDir(), "soak.png")
+	require.NoError(t, WriteChart(png, []*Result{r}))
+	require.FileExists(t, png)
+}
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{1_000_000: "1M", 200_000: "200k", 965_600: "965.6k", 512: "512"} {
+		require.Equal(t, want, Count(n))
+	}
+}

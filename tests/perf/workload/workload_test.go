@@ -1,0 +1,64 @@
+package workload
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/valyala/fastjson"
+
+	"github.com/meshwasm/meshwasm/tests/perf/host"
+)
+
+// Filters finds every filters/<name>/main.go without a list, then the floor.
+func TestFilters(t *testing.T) {
+	root, err := Root()
+	require.NoError(t, err)
+	matches, err := filepath.Glob(filepath.Join(root, "filters", "*", "main.go"))
+	require.NoError(t, err)
+	filters, err := Filters(root)
+	require.NoError(t, err)
+	require.Len(t, filters, len(matches)+1)
+	require.Equal(t, Noop, filters[len(filters)-1].Name)
+	names := map[string]bool{}
+	for _, f := range filters {
+		names[f.Name] = true
+		require.DirExists(t, f.Dir)
+		require.NotEmpty(t, f.Request)
+		if f.Config != nil {
+			require.NoError(t, fastjson.ValidateBytes(f.Config), f.Name)
+		}
+	}
+	for _, k := range Known {
+		require.True(t, names[k], k)
+	}
+	require.Len(t, Select(filters, "noop, addheader"), 2)
+}
+
+// A per-filter workload file replaces the configuration and answers
+// callouts; other filters take wasmplugin.yaml's pluginConfig.
+func TestGet(t *testing.T) {
+	root, err := Root()
+	require.NoError(t, err)
+	hc, err := Get(root, "httpcallout")
+	require.NoError(t, err)
+	require.Equal(t, "tests/perf/workload/filters/httpcallout.yaml", hc.ConfigSource)
+	v, err := fastjson.ParseBytes(hc.Config)
+	require.NoError(t, err)
+	require.Equal(t, "outbound|8080||ext-authz.auth.svc.cluster.local", string(v.GetStringBytes("cluster")))
+	require.NotNil(t, hc.Answer)
+	a := hc.Answer(&host.Callout{})
+	require.Equal(t, [2]string{":status", "200"}, a.Headers[0])
+	require.JSONEq(t, `{"result": {"allow": true}}`, string(a.Body))
+
+	ah, err := Get(root, "addheader")
+	require.NoError(t, err)
+	require.Equal(t, "filters/addheader/wasmplugin.yaml", ah.ConfigSource)
+	require.Nil(t, ah.Answer)
+	v, err = fastjson.ParseBytes(ah.Config)
+	require.NoError(t, err)
+	require.Equal(t, "prod", string(v.GetStringBytes("request", "set", "x-environment")))
+
+	_, err = Get(root, "no-such-filter")
+	require.Error(t, err)
+}
