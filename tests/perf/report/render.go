@@ -166,7 +166,9 @@ func (r *Report) Markdown(benchstat string) string {
 	p("## Per-request cost\n\n")
 	p("Medians of the runs (95%% confidence interval in BENCHMARKS.json). *over no-op* compares the wasm run with the\n")
 	p("no-op module's wasm run of the same `make bench`: the marginal cost of the filter's own work. Allocations are\n")
-	p("counted by the Go benchmark, so in wasm mode they are the host's (proxytest, wazero), not the module's.\n\n")
+	p("counted by the Go benchmark, so in wasm mode they are the host's (proxytest, wazero), not the module's.\n")
+	p("Every run is a fixed 20,000 requests: proxytest's host emulator keeps every stream it has seen, so its own\n")
+	p("cost per request grows with the run's length, and only runs of one length compare.\n\n")
 	p("| filter | native | wasm | wasm/native | wasm over no-op | native allocs/op | wasm allocs/op (host) |\n")
 	p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, f := range r.Filters {

@@ -6,7 +6,7 @@
 // and mode=wasm so benchstat can put them side by side) and benchstat.txt to
 // -out (tests/perf/results).
 //
-//	go run ./tests/perf/cmd/bench [-count 6] [-benchtime 1s] [-filters addheader,noop]
+//	go run ./tests/perf/cmd/bench [-count 8] [-benchtime 20000x] [-filters addheader,noop]
 package main
 
 import (
@@ -24,8 +24,11 @@ import (
 )
 
 func main() {
-	count := flag.Int("count", 6, "runs of each benchmark (benchstat wants at least 6 for a confidence interval)")
-	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	count := flag.Int("count", 8, "runs of each benchmark (benchstat wants at least 6 for a confidence interval)")
+	// A fixed iteration count, the same for every filter: proxytest's host
+	// emulator keeps every stream it has seen, so its per-request cost grows
+	// with b.N and time-based runs of fast and slow filters would not compare.
+	benchtime := flag.String("benchtime", "20000x", "go test -benchtime")
 	out := flag.String("out", "", "directory for bench.txt and benchstat.txt (default <repo>/tests/perf/results)")
 	only := flag.String("filters", "", "comma-separated filters (default: every filters/*/main.go and noop)")
 	flag.Parse()
