@@ -112,7 +112,7 @@ func New(ctx context.Context, opts Options) error {
 	ref := filepath.Join(opts.Root, Reference)
 	gomod, err := os.ReadFile(filepath.Join(ref, "go.mod"))
 	if err != nil {
-		return fmt.Errorf("reading the reference module: %w", err)
+		return fmt.Errorf("%s is not the meshwasm repository root (-root names it): %w", opts.Root, err)
 	}
 	if files["go.mod"], err = renameModule(gomod, ModulePrefix+opts.Name); err != nil {
 		return fmt.Errorf("%s/go.mod: %w", Reference, err)

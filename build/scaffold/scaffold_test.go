@@ -104,6 +104,7 @@ func TestNew_Refuses(t *testing.T) {
 	require.ErrorContains(t, New(ctx, Options{Root: root, Name: "addheader", NoWorkspace: true}), "already exists")
 	require.ErrorContains(t, New(ctx, Options{Root: root, Name: "test", NoWorkspace: true}), "make target")
 	require.ErrorContains(t, New(ctx, Options{Root: root, Name: "My-Filter", NoWorkspace: true}), "[a-z][a-z0-9]*")
+	require.ErrorContains(t, New(ctx, Options{Root: t.TempDir(), Name: "other", NoWorkspace: true}), "not the meshwasm repository root")
 	entries, err := os.ReadDir(filepath.Join(root, "filters"))
 	require.NoError(t, err)
 	require.Len(t, entries, 2, "only addheader and demo")
