@@ -83,7 +83,7 @@ func TestReadBench(t *testing.T) {
 	require.Equal(t, 1<<20, rep.Filters[0].BytesOverNoop)
 	require.Equal(t, 200<<10, rep.Filters[0].GzipBytesOverNoop)
 	md := rep.Markdown("")
-	require.Contains(t, md, "| addheader | 3100 ns | 12.0 µs | 3.87× | 3.00× (+8000 ns) | 4 | 58 |")
+	require.Contains(t, md, "| addheader | 3100 ns | 12.0 µs | 3.87× | 3.00× (+8000 ns) | 4 | 58 | - |")
 	_, err = rep.JSON()
 	require.NoError(t, err)
 

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/meshwasm/meshwasm/tests/perf/report"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
@@ -75,7 +76,7 @@ func run(count int, benchtime, out, only string) error {
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
-		res := mode.ReplaceAll(buf.Bytes(), []byte("$1/mode=$2$3 "))
+		res := mode.ReplaceAll(Clean(buf.Bytes()), []byte("$1/mode=$2$3 "))
 		if !bytes.Contains(res, []byte("/mode=native")) || !bytes.Contains(res, []byte("/mode=wasm")) {
 			return fmt.Errorf("%s: %s has no native and wasm sub-benchmarks", f.Name, name)
 		}
@@ -99,4 +100,32 @@ func run(count int, benchtime, out, only string) error {
 	os.Stdout.Write(table)
 	fmt.Printf("bench: wrote %s and benchstat.txt\n", raw)
 	return os.WriteFile(filepath.Join(out, "benchstat.txt"), table, 0o644)
+}
+
+// logLine is a line the test host logs (proxytest prints every proxy_log and
+// every callout it dispatches).
+var logLine = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `)
+
+// Clean drops the host's log lines from go test -bench output and joins a
+// benchmark's name with its figures when log lines came between them ("go
+// test" prints the name before the run and the figures after).
+func Clean(out []byte) []byte {
+	var b bytes.Buffer
+	pending := ""
+	for _, line := range strings.SplitAfter(string(out), "\n") {
+		if pending == "" && strings.HasPrefix(line, "Benchmark") && !strings.Contains(line, "/op") {
+			name, _, _ := strings.Cut(line, "\t")
+			pending = name + "\t"
+			continue
+		}
+		if logLine.MatchString(line) {
+			continue
+		}
+		if pending != "" && strings.Contains(line, "/op") {
+			line = pending + strings.TrimLeft(line, " \t")
+			pending = ""
+		}
+		b.WriteString(line)
+	}
+	return b.Bytes()
 }
