@@ -2,15 +2,28 @@ package hostile
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
 
 	"github.com/meshwasm/meshwasm/tests/perf/host"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
+
+// fuzzCache keeps compiled modules on disk: the fuzzing engine's worker
+// processes would otherwise each compile every module again.
+var fuzzCache = func() wazero.CompilationCache {
+	c, err := wazero.NewCompilationCacheWithDir(filepath.Join(os.TempDir(), "meshwasm-hostile-wazero"))
+	if err != nil {
+		return wazero.NewCompilationCache()
+	}
+	return c
+}()
 
 // fuzzVMs keeps one VM per filter for a fuzzing process: creating one costs
 // far more than a request. A VM whose request failed is dropped, so a trap
@@ -20,13 +33,13 @@ var fuzzVMs = struct {
 	vms map[string]*host.VM
 }{vms: map[string]*host.VM{}}
 
-func fuzzVM(t *testing.T, f workload.Filter, module []byte) *host.VM {
+func fuzzVM(t testing.TB, f workload.Filter, module []byte) *host.VM {
 	fuzzVMs.Lock()
 	defer fuzzVMs.Unlock()
 	if vm := fuzzVMs.vms[f.Name]; vm != nil {
 		return vm
 	}
-	vm, err := host.New(context.Background(), module, host.Options{PluginConfig: f.Config, Cache: cache})
+	vm, err := host.New(context.Background(), module, host.Options{PluginConfig: f.Config, Cache: fuzzCache})
 	require.NoError(t, err)
 	require.True(t, vm.Started, "plugin refused its configuration: %v", vm.Logs(host.LogError))
 	fuzzVMs.vms[f.Name] = vm
@@ -54,6 +67,15 @@ func FuzzHostile_Request(f *testing.F) {
 	f.Add("/\xff\xfe", ":authority", "\x00", "", "", "", []byte(nil))
 	f.Add("*", "x-debug-token", strings.Repeat("a", 9000), "503", "x-user", "bob\nx: y", []byte("{"))
 	f.Add("banana", "X-Upper", "é", "099", ":status", "200", []byte{0xff})
+	// Build the modules and start their VMs before fuzzing: the fuzzing
+	// engine treats an input that runs for 10 seconds as a hang, and a first
+	// build takes about that long.
+	filters := map[string]workload.Filter{}
+	modules := map[string][]byte{}
+	for _, name := range workload.Known {
+		filters[name], modules[name] = filterModule(f, name)
+		fuzzVM(f, filters[name], modules[name])
+	}
 	f.Fuzz(func(t *testing.T, path, name, value, status, answerName, answerValue string, body []byte) {
 		answer := host.Answer{Body: body}
 		if status != "" {
@@ -64,8 +86,8 @@ func FuzzHostile_Request(f *testing.F) {
 		}
 		for _, filterName := range workload.Known {
 			t.Run(filterName, func(t *testing.T) {
-				f, module := filterModule(t, filterName)
-				vm := fuzzVM(t, f, module)
+				f := filters[filterName]
+				vm := fuzzVM(t, f, modules[filterName])
 				t.Cleanup(func() {
 					if t.Failed() {
 						dropFuzzVM(filterName)
