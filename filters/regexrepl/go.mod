@@ -4,7 +4,7 @@ go 1.26
 
 require (
 	github.com/meshwasm/meshwasm/pkg v0.0.0-00010101000000-000000000000
-	github.com/stretchr/testify v1.9.0
+	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
 	gopkg.in/yaml.v3 v3.0.1
 )
