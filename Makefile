@@ -79,15 +79,11 @@ $(GOLANGCI): tools/go.mod tools/go.sum
 
 ## lint: golangci-lint (pinned in tools/go.mod, configured by .golangci.yml) over every module in go.work
 lint: $(GOLANGCI)
-	@rc=0; for m in $$(go list -m -f '{{.Dir}}'); do \
-		(cd "$$m" && $(CURDIR)/$(GOLANGCI) run --config $(CURDIR)/.golangci.yml ./...) || rc=1; \
-	done; exit $$rc
+	@$(GOLANGCI) run --config .golangci.yml $$(go list -m -f '{{.Dir}}/...')
 
 ## fmt: format every Go file (gofmt, goimports) with lint's formatters
 fmt: $(GOLANGCI)
-	@for m in $$(go list -m -f '{{.Dir}}'); do \
-		(cd "$$m" && $(CURDIR)/$(GOLANGCI) fmt --config $(CURDIR)/.golangci.yml ./...) || exit 1; \
-	done
+	@$(GOLANGCI) fmt --config .golangci.yml $$(go list -m -f '{{.Dir}}/...')
 
 ## run: try a filter in a local Envoy (make run FILTER=addheader): filters/$(FILTER)/envoy.yaml, needs envoy or func-e
 run:

@@ -205,7 +205,7 @@ func programSize(expr string) int {
 // because regexp.Expand would copy it literally.
 func checkReplace(tmpl string, re *regexp.Regexp) error {
 	if err := headers.ValidValue(tmpl); err != nil {
-		return fmt.Errorf("replace: %v", err)
+		return fmt.Errorf("replace: %w", err)
 	}
 	for i := 0; i+1 < len(tmpl); i++ {
 		if tmpl[i] == '\\' && tmpl[i+1] >= '0' && tmpl[i+1] <= '9' {

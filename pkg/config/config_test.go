@@ -20,11 +20,18 @@ func mustParse(t *testing.T, s string) *Config {
 
 // requireConfigError checks the text and that the error is an *Error, so
 // filters can inspect Path and Line.
-func requireConfigError(t *testing.T, err error, want string) *Error {
+func requireConfigError(t *testing.T, err error, want string) {
 	t.Helper()
 	require.EqualError(t, err, want)
+	require.ErrorAs(t, err, new(*Error))
+}
+
+// configError is requireConfigError for the tests that go on to read the *Error.
+func configError(t *testing.T, err error, want string) *Error {
+	t.Helper()
+	requireConfigError(t, err, want)
 	var ce *Error
-	require.ErrorAs(t, err, &ce)
+	errors.As(err, &ce)
 	return ce
 }
 
@@ -115,7 +122,7 @@ func TestParse_LinesErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in))
-			ce := requireConfigError(t, err, tc.want)
+			ce := configError(t, err, tc.want)
 			require.Equal(t, tc.line, ce.Line)
 		})
 	}
@@ -658,14 +665,14 @@ func TestErrorf(t *testing.T) {
 	c := mustParse(t, `{"rules": [{"regex": "("}, {"regex": "a"}]}`)
 	rules, err := c.ObjectList("rules")
 	require.NoError(t, err)
-	ce := requireConfigError(t, Errorf(rules[0], "regex", "invalid regex %q", "("), `key "rules[0].regex": invalid regex "("`)
+	ce := configError(t, Errorf(rules[0], "regex", "invalid regex %q", "("), `key "rules[0].regex": invalid regex "("`)
 	require.Equal(t, "rules[0].regex", ce.Path)
 	require.Equal(t, 0, ce.Line)
 	requireConfigError(t, Errorf(rules[1], "", "rule is useless"), `key "rules[1]": rule is useless`)
 	requireConfigError(t, Errorf(c, "", "no rules"), `no rules`)
 
 	l := mustParse(t, "# c\nregex=(")
-	ce = requireConfigError(t, Errorf(l, "regex", "invalid regex"), `line 2, key "regex": invalid regex`)
+	ce = configError(t, Errorf(l, "regex", "invalid regex"), `line 2, key "regex": invalid regex`)
 	require.Equal(t, 2, ce.Line)
 
 	// Wrapped by a filter, the *Error is still reachable.

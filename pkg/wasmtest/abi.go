@@ -5,8 +5,9 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/meshwasm/meshwasm/build/binding"
 	"github.com/tetratelabs/wazero"
+
+	"github.com/meshwasm/meshwasm/build/binding"
 )
 
 // EnvoyWASI lists the wasi_snapshot_preview1 functions Envoy's proxy-wasm

@@ -14,9 +14,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/meshwasm/meshwasm/build/wasmbuild"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/meshwasm/meshwasm/build/wasmbuild"
 )
 
 type built struct {

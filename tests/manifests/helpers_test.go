@@ -6,6 +6,7 @@
 package manifests
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -106,7 +107,8 @@ func skopeo(t *testing.T, args ...string) ([]byte, bool) {
 	}
 	out, err := exec.Command(bin, args...).Output()
 	var stderr []byte
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		stderr = ee.Stderr
 	}
 	require.NoError(t, err, "skopeo %s\n%s", strings.Join(args, " "), stderr)

@@ -51,9 +51,9 @@ func TestWorkflows_Actionlint(t *testing.T) {
 // The check above must be able to fail: actionlint reports a bad workflow.
 func TestWorkflows_ActionlintCatchesMistakes(t *testing.T) {
 	for name, src := range map[string]string{
-		"unknown event": "on: pushh\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n",
-		"bad expression": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope( }}\n",
-		"unknown input": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-versionn: stable\n",
+		"unknown event":       "on: pushh\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n",
+		"bad expression":      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope( }}\n",
+		"unknown input":       "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-versionn: stable\n",
 		"missing step output": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.tag.outputs.name }}\n",
 	} {
 		t.Run(name, func(t *testing.T) {
