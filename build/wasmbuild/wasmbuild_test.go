@@ -78,3 +78,32 @@ func TestTinyGoFlags(t *testing.T) {
 		require.Equal(t, want, TinyGoFlags(in), in)
 	}
 }
+
+// TestBuild_TinyGoCommand runs Build against a stand-in tinygo that records
+// its arguments, for a release before and after wasip1 c-shared support.
+func TestBuild_TinyGoCommand(t *testing.T) {
+	for version, flags := range map[string]string{
+		"0.34.0": "-target=wasip1 -buildmode=c-shared",
+		"0.30.0": "-target=wasi -scheduler=none",
+	} {
+		t.Run(version, func(t *testing.T) {
+			bin := t.TempDir()
+			args := filepath.Join(bin, "args")
+			script := "#!/bin/sh\n" +
+				"if [ \"$1\" = version ]; then echo 'tinygo version " + version + " linux/amd64'; exit 0; fi\n" +
+				"echo \"$(pwd) $*\" > " + args + "\n" +
+				"printf '\\0asm' > \"$3\"\n"
+			require.NoError(t, os.WriteFile(filepath.Join(bin, "tinygo"), []byte(script), 0o755))
+			t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+			dir, err := filepath.Abs("testdata/good")
+			require.NoError(t, err)
+			out := filepath.Join(t.TempDir(), "p.wasm")
+			require.NoError(t, Build(context.Background(), Options{Dir: dir, Output: out, Toolchain: ToolchainTinyGo}))
+			got, err := os.ReadFile(args)
+			require.NoError(t, err)
+			require.Equal(t, dir+" build -o "+out+" "+flags+" .\n", string(got))
+			require.FileExists(t, out)
+		})
+	}
+}

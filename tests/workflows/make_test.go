@@ -78,3 +78,15 @@ func TestMakeHelp(t *testing.T) {
 	}
 	require.Contains(t, out, "<filter> is one of: addheader")
 }
+
+// With tinygo on PATH, the per-filter build hands the toolchain to meshwasm.
+func TestMakeTinyGo_WithTinyGo(t *testing.T) {
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "tinygo"), []byte("#!/bin/sh\nexit 1\n"), 0o755))
+	cmd := exec.Command("make", "--no-print-directory", "-n", "TOOLCHAIN=tinygo", "wasm-addheader")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "dist/bin/meshwasm build filters/addheader -o dist/addheader/plugin.wasm -toolchain tinygo")
+}
