@@ -90,3 +90,30 @@ func TestMakeTinyGo_WithTinyGo(t *testing.T) {
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), "dist/bin/meshwasm build filters/addheader -o dist/addheader/plugin.wasm -toolchain tinygo")
 }
+
+// With envoy (or only func-e) on PATH, make run builds the filter and starts
+// it with the filter's envoy.yaml. make -n still runs that recipe line, which
+// calls $(MAKE), but its sub-make only prints the build.
+func TestMakeRun_WithEnvoy(t *testing.T) {
+	for name, want := range map[string]string{"envoy": "-c filters/addheader/envoy.yaml -l debug\n", "func-e": "run -c filters/addheader/envoy.yaml -l debug\n"} {
+		t.Run(name, func(t *testing.T) {
+			bin := t.TempDir()
+			args := filepath.Join(bin, "args")
+			script := "#!/bin/sh\necho \"$*\" > " + args + "\n"
+			require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755))
+			mk, err := exec.LookPath("make")
+			require.NoError(t, err)
+			require.NoError(t, os.Symlink(mk, filepath.Join(bin, "make")))
+			cmd := exec.Command(filepath.Join(bin, "make"), "--no-print-directory", "-n", "run", "FILTER=addheader", "ENVOY_ARGS=-l debug")
+			cmd.Dir = root
+			// Only make and the stand-in: never a real envoy.
+			cmd.Env = append(os.Environ(), "PATH="+bin)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, string(out))
+			require.Contains(t, string(out), "build filters/addheader -o dist/addheader/plugin.wasm")
+			got, err := os.ReadFile(args)
+			require.NoError(t, err, string(out))
+			require.Equal(t, want, string(got))
+		})
+	}
+}
