@@ -14,9 +14,12 @@ import (
 
 // Stat is the median of one measure over a benchmark's runs, with its 95%
 // confidence interval (benchstat's summary: no assumption about the
-// distribution).
+// distribution), and the minimum.
 type Stat struct {
 	Median float64 `json:"median"`
+	// Min is the fastest run: on a shared machine, the closest to the cost
+	// without contention.
+	Min float64 `json:"min"`
 	// Lo and Hi are absent when there are too few runs for an interval.
 	Lo *float64 `json:"ci95_lo,omitempty"`
 	Hi *float64 `json:"ci95_hi,omitempty"`
@@ -82,7 +85,7 @@ func ReadBench(r io.Reader) (map[string]*Bench, error) {
 		}
 		sort.Float64s(vs)
 		s := benchmath.AssumeNothing.Summary(benchmath.NewSample(vs, &benchmath.DefaultThresholds), 0.95)
-		st := Stat{Median: s.Center}
+		st := Stat{Median: s.Center, Min: vs[0]}
 		if !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) {
 			st.Lo, st.Hi = &s.Lo, &s.Hi
 		}

@@ -20,6 +20,9 @@ type Machine struct {
 	OS       string `json:"os"`
 	Go       string `json:"go"`
 	Wazero   string `json:"wazero"`
+	// LoadAverage is /proc/loadavg's 1, 5 and 15 minute figures when the
+	// report was written: other work on the machine.
+	LoadAverage string `json:"load_average"`
 }
 
 // ThisMachine describes the machine the process runs on (Linux /proc).
@@ -37,6 +40,11 @@ func ThisMachine() Machine {
 		var kb int
 		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
 			m.MemoryMB = kb / 1024
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.LoadAverage = strings.Join(f[:3], " ")
 		}
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
@@ -81,10 +89,10 @@ type Filter struct {
 	Bench  *Bench  `json:"benchmark"`
 	Module *Module `json:"module"`
 	Soak   *Soak   `json:"soak"`
-	// WasmOverNative is wasm ns/op / native ns/op.
+	// WasmOverNative is wasm ns/op / native ns/op, of the fastest runs.
 	WasmOverNative float64 `json:"wasm_over_native"`
-	// WasmOverNoop is wasm ns/op / the no-op module's wasm ns/op (same run),
-	// MarginalNs the difference.
+	// WasmOverNoop is wasm ns/op / the no-op module's wasm ns/op (same
+	// run), MarginalNs the difference, of the fastest runs.
 	WasmOverNoop float64 `json:"wasm_over_noop"`
 	MarginalNs   float64 `json:"marginal_ns_over_noop"`
 	// SoakWasmOverNoop and SoakMarginalNs compare the soak's ns/request (a
@@ -119,9 +127,9 @@ func (r *Report) Derive(noop string) error {
 	}
 	for _, f := range r.Filters {
 		if f.Bench != nil {
-			f.WasmOverNative = f.Bench.Wasm.NsPerOp.Median / f.Bench.Native.NsPerOp.Median
-			f.WasmOverNoop = f.Bench.Wasm.NsPerOp.Median / floor.Bench.Wasm.NsPerOp.Median
-			f.MarginalNs = f.Bench.Wasm.NsPerOp.Median - floor.Bench.Wasm.NsPerOp.Median
+			f.WasmOverNative = f.Bench.Wasm.NsPerOp.Min / f.Bench.Native.NsPerOp.Min
+			f.WasmOverNoop = f.Bench.Wasm.NsPerOp.Min / floor.Bench.Wasm.NsPerOp.Min
+			f.MarginalNs = f.Bench.Wasm.NsPerOp.Min - floor.Bench.Wasm.NsPerOp.Min
 		}
 		if f.Soak != nil && floor.Soak != nil {
 			f.SoakWasmOverNoop = f.Soak.NsPerRequest / floor.Soak.NsPerRequest
@@ -133,6 +141,21 @@ func (r *Report) Derive(noop string) error {
 		}
 	}
 	return nil
+}
+
+// runs is how many runs the benchmarks had (the fewest of any).
+func (r *Report) runs() int {
+	n := 0
+	for _, f := range r.Filters {
+		if f.Bench != nil {
+			for _, m := range []*Mode{f.Bench.Native, f.Bench.Wasm} {
+				if n == 0 || m.Runs < n {
+					n = m.Runs
+				}
+			}
+		}
+	}
+	return n
 }
 
 // JSON is BENCHMARKS.json.
@@ -172,8 +195,11 @@ func (r *Report) Markdown(benchstat string) string {
 	p("uses the same). Other builds may have shared the machine: compare figures of one run, not across runs.\n\n")
 
 	p("## Per-request cost\n\n")
-	p("Medians of the runs (95%% confidence interval in BENCHMARKS.json). *over no-op* compares the wasm run with the\n")
-	p("no-op module's wasm run of the same `make bench`: the marginal cost of the filter's own work. Allocations are\n")
+	p("The fastest of %d runs, median in brackets (medians and 95%% confidence intervals are also in\n", r.runs())
+	p("BENCHMARKS.json and in the benchstat table below). The runs go in rounds, every benchmark once a round, so a\n")
+	p("busy spell on the machine (load average %s when the report was written) slows all alike; the fastest run is\n", r.Machine.LoadAverage)
+	p("the closest to the cost without contention, and the ratios use it. *over no-op* compares the wasm run with\n")
+	p("the no-op module's wasm run of the same `make bench`: the marginal cost of the filter's own work. Allocations are\n")
 	p("counted by the Go benchmark, so in wasm mode they are the host's (proxytest, wazero), not the module's.\n")
 	p("Every run is a fixed 20,000 requests: proxytest's host emulator keeps every stream it has seen, so its own\n")
 	p("cost per request grows with the run's length, and only runs of one length compare.\n\n")
@@ -189,8 +215,9 @@ func (r *Report) Markdown(benchstat string) string {
 		if f.Soak != nil && f.SoakWasmOverNoop > 0 {
 			soakCol = fmt.Sprintf("%.2f× (%+.0f ns)", f.SoakWasmOverNoop, f.SoakMarginalNs)
 		}
-		p("| %s | %s | %s | %.2f× | %.2f× (%+.0f ns) | %.0f | %.0f | %s |\n", f.Filter, ns(f.Bench.Native.NsPerOp.Median),
-			ns(f.Bench.Wasm.NsPerOp.Median), f.WasmOverNative, f.WasmOverNoop, f.MarginalNs,
+		p("| %s | %s (%s) | %s (%s) | %.2f× | %.2f× (%+.0f ns) | %.0f | %.0f | %s |\n", f.Filter,
+			ns(f.Bench.Native.NsPerOp.Min), ns(f.Bench.Native.NsPerOp.Median),
+			ns(f.Bench.Wasm.NsPerOp.Min), ns(f.Bench.Wasm.NsPerOp.Median), f.WasmOverNative, f.WasmOverNoop, f.MarginalNs,
 			f.Bench.Native.AllocsPerOp.Median, f.Bench.Wasm.AllocsPerOp.Median, soakCol)
 	}
 

@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,31 +55,61 @@ func run(count int, benchtime, out, only string) error {
 		return err
 	}
 	filters = workload.Select(filters, only)
-	var all bytes.Buffer
+	tmp, err := os.MkdirTemp("", "meshwasm-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	type target struct {
+		filter, bench, dir, binary string
+		out                        bytes.Buffer
+	}
+	var targets []*target
 	for _, f := range filters {
 		name, err := report.RequestBenchmark(f.Dir)
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(root, f.Dir)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "bench: %s: %s\n", f.Name, name)
-		cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^"+name+"$", "-benchmem",
-			"-count", fmt.Sprint(count), "-benchtime", benchtime, "./"+filepath.ToSlash(rel))
-		cmd.Dir = root
-		var buf bytes.Buffer
-		cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
-		cmd.Stderr = os.Stderr
+		t := &target{filter: f.Name, bench: name, dir: f.Dir, binary: filepath.Join(tmp, f.Name+".test")}
+		fmt.Fprintf(os.Stderr, "bench: %s: compiling the test of %s\n", f.Name, name)
+		cmd := exec.Command("go", "test", "-c", "-o", t.binary, ".")
+		cmd.Dir = f.Dir
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
-		res := mode.ReplaceAll(Clean(buf.Bytes()), []byte("$1/mode=$2$3 "))
-		if !bytes.Contains(res, []byte("/mode=native")) || !bytes.Contains(res, []byte("/mode=wasm")) {
-			return fmt.Errorf("%s: %s has no native and wasm sub-benchmarks", f.Name, name)
+		targets = append(targets, t)
+	}
+	// Rounds, one run of every benchmark each, rather than every run of one
+	// benchmark in a row: a busy spell on the machine then slows every
+	// filter and the no-op module alike, and the ratios between them hold.
+	for round := 1; round <= count; round++ {
+		for _, t := range targets {
+			cmd := exec.Command(t.binary, "-test.run", "^$", "-test.bench", "^"+t.bench+"$", "-test.benchmem",
+				"-test.count", "1", "-test.benchtime", benchtime)
+			cmd.Dir = t.dir
+			var buf bytes.Buffer
+			cmd.Stdout = &buf
+			cmd.Stderr = &buf
+			if err := cmd.Run(); err != nil {
+				os.Stderr.Write(Clean(buf.Bytes()))
+				return fmt.Errorf("%s: %w", t.filter, err)
+			}
+			res := mode.ReplaceAll(Clean(buf.Bytes()), []byte("$1/mode=$2$3 "))
+			if !bytes.Contains(res, []byte("/mode=native")) || !bytes.Contains(res, []byte("/mode=wasm")) {
+				return fmt.Errorf("%s: %s has no native and wasm sub-benchmarks:\n%s", t.filter, t.bench, res)
+			}
+			for _, l := range strings.SplitAfter(string(res), "\n") {
+				if strings.HasPrefix(l, "Benchmark") {
+					fmt.Fprintf(os.Stderr, "bench: round %d/%d: %s", round, count, l)
+				}
+			}
+			t.out.Write(res)
 		}
-		all.Write(res)
+	}
+	var all bytes.Buffer
+	for _, t := range targets {
+		all.Write(t.out.Bytes())
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
