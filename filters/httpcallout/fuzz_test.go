@@ -137,7 +137,7 @@ func readAnswerFile(file string) (answer, error) {
 			return answer{}, fmt.Errorf("%s: line %d: expected %s(...)", file, i+2, kind)
 		}
 		if texts[i], err = strconv.Unquote(line[len(kind)+1 : len(line)-1]); err != nil {
-			return answer{}, fmt.Errorf("%s: line %d: %v", file, i+2, err)
+			return answer{}, fmt.Errorf("%s: line %d: %w", file, i+2, err)
 		}
 	}
 	var failOpen bool
