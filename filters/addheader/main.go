@@ -36,14 +36,8 @@ type plugin struct {
 
 // OnPluginStart implements types.PluginContext.
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
-	raw, err := config.Load()
-	if err != nil {
-		proxywasm.LogErrorf("addheader: invalid configuration: %v", err)
-		return types.OnPluginStartStatusFailed
-	}
-	cfg, err := parseConfig(raw)
-	if err != nil {
-		proxywasm.LogErrorf("addheader: invalid configuration: %v", err)
+	cfg, ok := config.LoadAs("addheader", parseConfig)
+	if !ok {
 		return types.OnPluginStartStatusFailed
 	}
 	if cfg.Empty() {

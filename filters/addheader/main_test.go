@@ -16,14 +16,8 @@ func twin(t *testing.T, fn func(t *testing.T, vm types.VMContext)) {
 }
 
 // start creates an emulator with the configuration and starts the plugin.
-func start(t *testing.T, vm types.VMContext, cfg string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
-	opt := proxytest.NewEmulatorOption().WithVMContext(vm)
-	if cfg != "" {
-		opt = opt.WithPluginConfiguration([]byte(cfg))
-	}
-	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(reset)
-	return host, host.StartPlugin()
+func start(t testing.TB, vm types.VMContext, cfg string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
+	return wasmtest.Start(t, vm, cfg)
 }
 
 var baseRequest = [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "example.com"}}

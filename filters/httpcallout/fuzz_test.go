@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,65 +103,16 @@ func TestHttpCallout_FuzzCorpusWasm(t *testing.T) {
 	for i, s := range answerSeeds {
 		inputs["seed-"+strconv.Itoa(i)] = s
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzHttpCallout_Callback", "*"))
+	corpus, err := wasmtest.ReadCorpus(".", "FuzzHttpCallout_Callback")
 	require.NoError(t, err)
-	for _, file := range files {
-		a, err := readAnswerFile(file)
-		require.NoError(t, err, file)
-		inputs[filepath.Base(file)] = a
+	for name, v := range corpus {
+		require.Len(t, v, 5, name)
+		inputs[name] = answer{v[0].(string), v[1].(string), v[2].(string), v[3].([]byte), v[4].(bool)}
 	}
 	vm := wasmtest.VM(t, ".")
 	for name, a := range inputs {
 		t.Run(name, func(t *testing.T) { checkAnswer(t, vm, a) })
 	}
-}
-
-// readAnswerFile reads a `go test fuzz v1` file of FuzzHttpCallout_Callback:
-// string, string, string, []byte, bool.
-func readAnswerFile(file string) (answer, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return answer{}, err
-	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 6 || strings.TrimSpace(lines[0]) != "go test fuzz v1" {
-		return answer{}, fmt.Errorf("%s: not a corpus file of five values", file)
-	}
-	var texts [4]string
-	kinds := [4]string{"string", "string", "string", "[]byte"}
-	for i, kind := range kinds {
-		line := strings.TrimSpace(lines[i+1])
-		if !strings.HasPrefix(line, kind+"(") || !strings.HasSuffix(line, ")") {
-			return answer{}, fmt.Errorf("%s: line %d: expected %s(...)", file, i+2, kind)
-		}
-		if texts[i], err = strconv.Unquote(line[len(kind)+1 : len(line)-1]); err != nil {
-			return answer{}, fmt.Errorf("%s: line %d: %w", file, i+2, err)
-		}
-	}
-	var failOpen bool
-	switch strings.TrimSpace(lines[5]) {
-	case "bool(true)":
-		failOpen = true
-	case "bool(false)":
-	default:
-		return answer{}, fmt.Errorf("%s: line 6: expected bool(true) or bool(false)", file)
-	}
-	return answer{texts[0], texts[1], texts[2], []byte(texts[3]), failOpen}, nil
-}
-
-func TestReadAnswerFile(t *testing.T) {
-	want := answer{"2\x00", "x-user", "a\r\nb", []byte{0xff, '"'}, true}
-	file := filepath.Join(t.TempDir(), "input")
-	text := fmt.Sprintf("go test fuzz v1\nstring(%q)\nstring(%q)\nstring(%q)\n[]byte(%q)\nbool(%t)\n",
-		want.Status, want.Name, want.Value, want.Body, want.FailOpen)
-	require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
-	got, err := readAnswerFile(file)
-	require.NoError(t, err)
-	require.Equal(t, want, got)
-
-	require.NoError(t, os.WriteFile(file, []byte("go test fuzz v1\nstring(\"\")\n"), 0o644))
-	_, err = readAnswerFile(file)
-	require.Error(t, err)
 }
 
 // FuzzHttpCallout_Config: any configuration either starts the plugin or is

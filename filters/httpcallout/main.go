@@ -56,14 +56,11 @@ type plugin struct {
 
 // OnPluginStart implements types.PluginContext.
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
-	raw, err := config.Load()
-	if err == nil {
-		p.cfg, err = parseConfig(raw)
-	}
-	if err != nil {
-		proxywasm.LogErrorf("httpcallout: invalid configuration: %v", err)
+	cfg, ok := config.LoadAs("httpcallout", parseConfig)
+	if !ok {
 		return types.OnPluginStartStatusFailed
 	}
+	p.cfg = cfg
 	p.allowed = proxywasm.DefineCounterMetric(metricAllowed)
 	p.denied = proxywasm.DefineCounterMetric(metricDenied)
 	p.failed = proxywasm.DefineCounterMetric(metricFailed)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,13 +24,7 @@ func twin(t *testing.T, fn func(t *testing.T, vm types.VMContext)) {
 
 // start creates an emulator with the configuration and starts the plugin.
 func start(t testing.TB, vm types.VMContext, cfg string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
-	opt := proxytest.NewEmulatorOption().WithVMContext(vm)
-	if cfg != "" {
-		opt = opt.WithPluginConfiguration([]byte(cfg))
-	}
-	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(reset)
-	return host, host.StartPlugin()
+	return wasmtest.Start(t, vm, cfg)
 }
 
 const tutorial = `{"regex": "banana/([0-9]*)", "replace": "status/$1"}`
@@ -500,56 +492,16 @@ func TestRegexRepl_FuzzCorpusWasm(t *testing.T) {
 	for i, s := range fuzzSeeds {
 		inputs["seed-"+strconv.Itoa(i)] = s
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzRegexRepl", "*"))
+	corpus, err := wasmtest.ReadCorpus(".", "FuzzRegexRepl")
 	require.NoError(t, err)
-	for _, file := range files {
-		in, err := readCorpusFile(file)
-		require.NoError(t, err, file)
-		inputs[filepath.Base(file)] = in
+	for name, v := range corpus {
+		require.Len(t, v, 3, name)
+		inputs[name] = fuzzInput{v[0].(string), v[1].(string), v[2].(string)}
 	}
 	vm := wasmtest.VM(t, ".")
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) { checkRequest(t, vm, in) })
 	}
-}
-
-// readCorpusFile reads a `go test fuzz v1` file of FuzzRegexRepl: three
-// lines string("...").
-func readCorpusFile(file string) (fuzzInput, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return fuzzInput{}, err
-	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 4 || strings.TrimSpace(lines[0]) != "go test fuzz v1" {
-		return fuzzInput{}, &os.PathError{Op: "parse", Path: file, Err: os.ErrInvalid}
-	}
-	var vals [3]string
-	for i, line := range lines[1:] {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "string(") || !strings.HasSuffix(line, ")") {
-			return fuzzInput{}, &os.PathError{Op: "parse line " + strconv.Itoa(i+2), Path: file, Err: os.ErrInvalid}
-		}
-		if vals[i], err = strconv.Unquote(line[len("string(") : len(line)-1]); err != nil {
-			return fuzzInput{}, err
-		}
-	}
-	return fuzzInput{vals[0], vals[1], vals[2]}, nil
-}
-
-func TestReadCorpusFile(t *testing.T) {
-	want := fuzzInput{"(a)\\1`", "\xff$1\r\n", "/\x00\"é"}
-	file := filepath.Join(t.TempDir(), "input")
-	// the format `go test -fuzz` writes
-	text := fmt.Sprintf("go test fuzz v1\nstring(%q)\nstring(%q)\nstring(%q)\n", want.Regex, want.Replace, want.Path)
-	require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
-	got, err := readCorpusFile(file)
-	require.NoError(t, err)
-	require.Equal(t, want, got)
-
-	require.NoError(t, os.WriteFile(file, []byte("go test fuzz v1\nint(1)\nstring(\"\")\nstring(\"\")\n"), 0o644))
-	_, err = readCorpusFile(file)
-	require.Error(t, err)
 }
 
 func BenchmarkRegexRepl_Request(b *testing.B) {

@@ -1,0 +1,22 @@
+package wasmtest
+
+import (
+	"testing"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// Start creates a proxytest host for vm with the plugin configuration (none
+// when empty), starts the plugin and returns the host and the start status.
+// The host is reset when the test ends.
+func Start(t testing.TB, vm types.VMContext, configuration string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
+	t.Helper()
+	opt := proxytest.NewEmulatorOption().WithVMContext(vm)
+	if configuration != "" {
+		opt = opt.WithPluginConfiguration([]byte(configuration))
+	}
+	host, reset := proxytest.NewHostEmulator(opt)
+	t.Cleanup(reset)
+	return host, host.StartPlugin()
+}
