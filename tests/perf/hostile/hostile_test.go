@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
@@ -321,21 +320,13 @@ func TestHostile_HundredRewriteRules(t *testing.T) {
 	require.Equal(t, len(huge), len(p), "a :path over the limit is left unchanged")
 
 	// The worst case the filter allows: a value at its 8 KiB limit that every
-	// rule matches and rewrites. The fastest of a few batches is compared, so
-	// other work on the machine does not decide the result; the bound is an
-	// order of magnitude above what an idle machine takes, and far below
-	// what unbounded (per-byte quadratic) matching would.
+	// rule matches and rewrites. Its cost is bounded by construction (RE2
+	// matching is linear in the value, the value is capped, rules are
+	// finite); BENCHMARKS.md measures it, a test only checks the outcome.
 	long := with(f.Request, ":path", "/r0/"+strings.Repeat("x", 8000))
-	fastest := time.Duration(1<<63 - 1)
-	for batch := 0; batch < 4; batch++ {
-		t0 := time.Now()
-		for i := 0; i < 5; i++ {
-			send(t, vm, f, long, f.Response)
-		}
-		fastest = min(fastest, time.Since(t0)/5)
-	}
-	t.Logf("100 rules over an 8 KiB :path: %v per request (fastest batch)", fastest)
-	require.Less(t, fastest, 500*time.Millisecond, "work per request must stay bounded")
+	s = send(t, vm, f, long, f.Response)
+	p, _ = host.Header(s.Request, ":path")
+	require.Equal(t, "/r100/"+strings.Repeat("x", 8000), p)
 	repeat(t, vm, f, long, f.Response, 30, 4*mib, "100 rules")
 }
 
