@@ -24,6 +24,10 @@ type Module struct {
 	// kept).
 	DebugBytes     int `json:"debug_bytes"`
 	DebugGzipBytes int `json:"debug_gzip_bytes"`
+	// Heavy lists the heavy standard packages linked into the module (Go
+	// keeps function names in every module, stripped or not), which filters
+	// should keep out: see HeavyPackages.
+	Heavy []string `json:"heavy_packages"`
 	// WasmOpt is the recorded experiment of running binaryen's wasm-opt on
 	// the default module; never part of the build.
 	WasmOpt *WasmOpt `json:"wasm_opt,omitempty"`
@@ -50,6 +54,21 @@ type WasmOpt struct {
 // wasm features Go's wasip1 port emits.
 var WasmOptArgs = []string{"-Oz", "--enable-bulk-memory", "--enable-sign-ext",
 	"--enable-nontrapping-float-to-int", "--enable-mutable-globals"}
+
+// HeavyPackages are standard packages that cost a filter much module size
+// for what it needs: reflection-driven encoders and the network stack.
+var HeavyPackages = []string{"encoding/json", "encoding/xml", "text/template", "net/http"}
+
+// Heavy returns the HeavyPackages whose functions are in module.
+func Heavy(module []byte) []string {
+	out := []string{}
+	for _, p := range HeavyPackages {
+		if bytes.Contains(module, []byte(p+".")) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Gzipped is the size of data gzipped at the default level.
 func Gzipped(data []byte) int {
@@ -102,6 +121,7 @@ func Measure(ctx context.Context, f workload.Filter, tmp, wasmOpt string) (*Modu
 		return nil, nil, err
 	}
 	m.Bytes, m.GzipBytes = len(module), Gzipped(module)
+	m.Heavy = Heavy(module)
 	m.DebugBytes, m.DebugGzipBytes = len(debug), Gzipped(debug)
 	if wasmOpt != "" {
 		if m.WasmOpt, err = runWasmOpt(ctx, f, wasmOpt, out); err != nil {

@@ -225,16 +225,21 @@ func (r *Report) Markdown(benchstat string) string {
 	p("The default build strips DWARF and the symbol table (`-ldflags=\"-s -w\"`): Envoy uses neither, and a\n")
 	p("panic's traceback still names functions (Go keeps its own function table), so stripping costs nothing.\n")
 	p("*Cold* builds with an empty Go build cache (modules already downloaded), *warm* builds again at once.\n\n")
-	p("| filter | module | gzipped | over no-op (gzipped) | without -s -w (gzipped) | cold build | warm build |\n")
-	p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	p("*Heavy packages* are those of %s linked into the module: filters keep them out.\n\n", strings.Join(HeavyPackages, ", "))
+	p("| filter | module | gzipped | over no-op (gzipped) | without -s -w (gzipped) | cold build | warm build | heavy packages |\n")
+	p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
 	for _, f := range r.Filters {
 		mo := f.Module
 		if mo == nil {
 			continue
 		}
-		p("| %s | %s | %s | %s (%s) | %s (%s) | %.1f s | %.1f s |\n", f.Filter, kb(mo.Bytes), kb(mo.GzipBytes),
+		heavy := "none"
+		if len(mo.Heavy) > 0 {
+			heavy = "**" + strings.Join(mo.Heavy, ", ") + "**"
+		}
+		p("| %s | %s | %s | %s (%s) | %s (%s) | %.1f s | %.1f s | %s |\n", f.Filter, kb(mo.Bytes), kb(mo.GzipBytes),
 			signedKB(f.BytesOverNoop), signedKB(f.GzipBytesOverNoop), kb(mo.DebugBytes), kb(mo.DebugGzipBytes),
-			mo.BuildColdSeconds, mo.BuildWarmSeconds)
+			mo.BuildColdSeconds, mo.BuildWarmSeconds, heavy)
 	}
 	var opt *WasmOpt
 	for _, f := range r.Filters {

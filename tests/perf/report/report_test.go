@@ -90,3 +90,8 @@ func TestReadBench(t *testing.T) {
 
 	require.Error(t, (&Report{Filters: rep.Filters[:1]}).Derive("noop"), "no floor")
 }
+
+func TestHeavy(t *testing.T) {
+	require.Equal(t, []string{}, Heavy([]byte("\x00runtime.main\x00fmt.Sprintf\x00")))
+	require.Equal(t, []string{"encoding/json"}, Heavy([]byte("\x00encoding/json.Unmarshal\x00")))
+}
