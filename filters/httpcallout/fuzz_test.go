@@ -133,3 +133,33 @@ func FuzzHttpCallout_Config(f *testing.F) {
 		require.True(t, strings.HasPrefix(errs[0], "httpcallout: invalid configuration: "), errs[0])
 	})
 }
+
+// FuzzHttpCallout_Request: any request either is skipped or pauses with
+// exactly one callout carrying only the listed headers, and it never panics.
+func FuzzHttpCallout_Request(f *testing.F) {
+	f.Add("/api/items?id=1", "GET", "Bearer x")
+	f.Add("/healthz", "GET", "")
+	f.Add("", "", "")
+	f.Add("/a\r\nx-evil: 1", "GE\x00T", "v\n")
+	f.Add(strings.Repeat("/x", 5000), "POST", strings.Repeat("t", 70000))
+	const cfg = `{"cluster": "` + cluster + `", "forward_headers": ["authorization"], "skip_path_prefixes": ["/healthz"]}`
+	f.Fuzz(func(t *testing.T, path, method, auth string) {
+		host := mustStart(t, &vm{}, cfg)
+		id := host.InitializeHttpContext()
+		req := [][2]string{{":path", path}, {":method", method}, {"authorization", auth}, {"cookie", "c=1"}}
+		action := host.CallOnRequestHeaders(id, req, false)
+		callouts := host.GetCalloutAttributesFromContext(id)
+		if action == types.ActionContinue {
+			require.Empty(t, callouts)
+			require.Equal(t, [4]uint64{0, 0, 0, 1}, counters(t, host))
+			return
+		}
+		require.Len(t, callouts, 1)
+		for _, h := range callouts[0].Headers {
+			require.Contains(t, []string{":method", ":path", ":authority", ":scheme", "authorization", forwardedMethod, forwardedURI}, h[0])
+			require.NoError(t, headers.ValidValue(h[1]), "callout header %q", h[0])
+		}
+		host.CallOnHttpCallResponse(callouts[0].CalloutID, [][2]string{{":status", "200"}}, nil, nil)
+		resumed(t, host, id)
+	})
+}

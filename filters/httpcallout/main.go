@@ -100,13 +100,21 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 
 	callout := make([][2]string, 0, len(cfg.calloutHeaders)+len(cfg.ForwardHeaders)+2)
 	callout = append(callout, cfg.calloutHeaders...)
+	// Envoy hands the filter valid values; checking costs little and keeps a
+	// value that could split a header out of the callout whatever the host.
+	add := func(name, value string) {
+		if headers.ValidValue(value) == nil {
+			callout = append(callout, [2]string{name, value})
+		}
+	}
 	for _, name := range cfg.ForwardHeaders {
 		if v, ok, err := headers.Request.Get(name); err == nil && ok {
-			callout = append(callout, [2]string{name, v})
+			add(name, v)
 		}
 	}
 	method, _, _ := headers.Request.Get(":method")
-	callout = append(callout, [2]string{forwardedMethod, method}, [2]string{forwardedURI, path})
+	add(forwardedMethod, method)
+	add(forwardedURI, path)
 
 	if _, err := dispatchHttpCall(cfg.Cluster, callout, nil, nil, cfg.TimeoutMs, s.onAnswer); err != nil {
 		return s.fail(false, "dispatch to cluster %q failed: %v", cfg.Cluster, err)
