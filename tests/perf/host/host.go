@@ -290,7 +290,7 @@ func New(ctx context.Context, module []byte, opts Options) (*VM, error) {
 	if err := v.exportEnv(compiled); err != nil {
 		return nil, err
 	}
-	var out io.Writer = opts.Stderr
+	out := opts.Stderr
 	if out == nil {
 		v.stderr = &tailBuffer{max: 64 << 10}
 		out = v.stderr
