@@ -129,7 +129,7 @@ benchmarks:
 	@go run ./tests/perf/cmd/benchmarks
 
 define FILTER_RULES
-.PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1)
+.PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1) bench-$(1) soak-$(1)
 ## $(1): build filters/$(1): dist/$(1)/plugin.wasm, its image and its WasmPlugin
 $(1): manifest-$(1)
 
@@ -151,5 +151,13 @@ manifest-$(1): image-$(1)
 push-$(1): image-$(1)
 	@$(BIN) push dist/$(1)/image -ref $(REGISTRY)/meshwasm/$(1):$(TAG) $(if $(filter 1 true yes,$(INSECURE)),-insecure) \
 		-manifest-template filters/$(1)/wasmplugin.yaml -manifest-out dist/$(1)/wasmplugin.yaml
+
+## bench-$(1): its Benchmark<Name>_Request beside the no-op module's, native and wasm (results in dist/$(1)/perf)
+bench-$(1):
+	@go run ./tests/perf/cmd/bench -filters $(1),noop -out $(CURDIR)/dist/$(1)/perf
+
+## soak-$(1): 1,000,000 requests through its module and the no-op module (results in dist/$(1)/perf)
+soak-$(1):
+	@go run ./tests/perf/cmd/soak -filters $(1),noop -out $(CURDIR)/dist/$(1)/perf
 endef
 $(foreach f,$(FILTERS),$(eval $(call FILTER_RULES,$(f))))

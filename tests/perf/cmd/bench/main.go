@@ -50,6 +50,10 @@ func run(count int, benchtime, out, only string) error {
 	if out == "" {
 		out = filepath.Join(root, "tests", "perf", "results")
 	}
+	// benchstat runs in another directory: give it a path that holds there.
+	if out, err = filepath.Abs(out); err != nil {
+		return err
+	}
 	filters, err := workload.Filters(root)
 	if err != nil {
 		return err
