@@ -195,24 +195,9 @@ func BenchmarkAddHeader_Request(b *testing.B) {
 	  "response": {"add": {"x-served-by": "meshwasm"}, "remove": ["server"]}}`
 	req := append([][2]string{{"user-agent", "bench"}, {"accept", "*/*"}, {"x-debug-token", "secret"}}, baseRequest...)
 	resp := append([][2]string{{"server", "envoy"}}, baseResponse...)
-	run := func(b *testing.B, vm types.VMContext) {
-		opt := proxytest.NewEmulatorOption().WithVMContext(vm).WithPluginConfiguration([]byte(cfg))
-		host, reset := proxytest.NewHostEmulator(opt)
-		defer reset()
-		require.Equal(b, types.OnPluginStartStatusOK, host.StartPlugin(), host.GetErrorLogs())
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			id := host.InitializeHttpContext()
-			host.CallOnRequestHeaders(id, req, false)
-			host.CallOnResponseHeaders(id, resp, false)
-			host.CompleteHttpContext(id)
-		}
-		b.StopTimer()
+	wasmtest.Requests(b, &vm{}, ".", cfg, req, resp, func(b *testing.B, host proxytest.HostEmulator) {
 		n, err := host.GetCounterMetric(metricResponsesChanged)
 		require.NoError(b, err)
 		require.Equal(b, uint64(b.N), n)
-	}
-	b.Run("native", func(b *testing.B) { run(b, &vm{}) })
-	b.Run("wasm", func(b *testing.B) { run(b, wasmtest.VM(b, ".")) })
+	})
 }

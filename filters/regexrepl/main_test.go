@@ -510,22 +510,9 @@ func BenchmarkRegexRepl_Request(b *testing.B) {
 	  {"regex": "^api\\.(.*)$", "replace": "$1", "header": ":authority"}]}`
 	req := [][2]string{{":method", "GET"}, {":path", "/banana/123?x=1"}, {":authority", "api.example.com"},
 		{"user-agent", "bench"}, {"accept", "*/*"}}
-	run := func(b *testing.B, vm types.VMContext) {
-		host, status := start(b, vm, cfg)
-		require.Equal(b, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			id := host.InitializeHttpContext()
-			host.CallOnRequestHeaders(id, req, false)
-			host.CallOnResponseHeaders(id, baseResponse, false)
-			host.CompleteHttpContext(id)
-		}
-		b.StopTimer()
+	wasmtest.Requests(b, &vm{}, ".", cfg, req, baseResponse, func(b *testing.B, host proxytest.HostEmulator) {
 		n, err := host.GetCounterMetric(metricRewritten)
 		require.NoError(b, err)
 		require.Equal(b, uint64(b.N), n)
-	}
-	b.Run("native", func(b *testing.B) { run(b, &vm{}) })
-	b.Run("wasm", func(b *testing.B) { run(b, wasmtest.VM(b, ".")) })
+	})
 }

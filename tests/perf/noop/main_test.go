@@ -3,9 +3,6 @@ package main
 import (
 	"testing"
 
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
-
 	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
@@ -14,24 +11,7 @@ import (
 // the same per-request path (new HTTP context, request headers, response
 // headers, done) through a filter that does nothing.
 func BenchmarkNoop_Request(b *testing.B) {
-	run := func(b *testing.B, vm types.VMContext) {
-		host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithVMContext(vm))
-		defer reset()
-		if st := host.StartPlugin(); st != types.OnPluginStartStatusOK {
-			b.Fatalf("plugin start: %v", st)
-		}
-		req, resp := workload.DefaultRequest, workload.DefaultResponse
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			id := host.InitializeHttpContext()
-			host.CallOnRequestHeaders(id, req, false)
-			host.CallOnResponseHeaders(id, resp, false)
-			host.CompleteHttpContext(id)
-		}
-	}
-	b.Run("native", func(b *testing.B) { run(b, &vm{}) })
-	b.Run("wasm", func(b *testing.B) { run(b, wasmtest.VM(b, ".")) })
+	wasmtest.Requests(b, &vm{}, ".", "", workload.DefaultRequest, workload.DefaultResponse, nil)
 }
 
 // TestNoop_ModuleABI checks the floor is built like a filter: the same
