@@ -70,7 +70,7 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 
 // NewHttpContext implements types.PluginContext.
 func (p *plugin) NewHttpContext(uint32) types.HttpContext {
-	return &stream{plugin: p, cfg: p.cfg}
+	return &stream{plugin: p}
 }
 
 // stream is one request. A paused request ends exactly once: the callback
@@ -78,7 +78,6 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 type stream struct {
 	types.DefaultHttpContext
 	plugin *plugin
-	cfg    *Config
 	// paused is true from a successful dispatch until the callback.
 	paused bool
 	// done is true once the host has finished with the stream; a late
@@ -88,7 +87,7 @@ type stream struct {
 
 // OnHttpRequestHeaders implements types.HttpContext: one callout per request.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
-	cfg := s.cfg
+	cfg := s.plugin.cfg
 	path, _, _ := headers.Request.Get(":path")
 	for _, prefix := range cfg.SkipPathPrefixes {
 		if strings.HasPrefix(path, prefix) {
@@ -133,7 +132,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 		return
 	}
 	s.paused = false
-	cfg := s.cfg
+	cfg := s.plugin.cfg
 
 	answer, _ := proxywasm.GetHttpCallResponseHeaders()
 	status, ok := statusOf(answer)
@@ -158,7 +157,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 
 // allow copies the configured answer headers onto the request and resumes it.
 func (s *stream) allow(answer [][2]string, status int) {
-	for _, name := range s.cfg.CopyResponseHeaders {
+	for _, name := range s.plugin.cfg.CopyResponseHeaders {
 		v, ok := first(answer, name)
 		if !ok {
 			continue
@@ -181,7 +180,7 @@ func (s *stream) allow(answer [][2]string, status int) {
 // deny answers the client: the configured or the callout's status, body and
 // headers.
 func (s *stream) deny(answer [][2]string, status, bodySize int) {
-	cfg := s.cfg
+	cfg := s.plugin.cfg
 	code := cfg.DenyStatus
 	if code == 0 {
 		code = 403
@@ -217,7 +216,7 @@ func (s *stream) deny(answer [][2]string, status, bodySize int) {
 // (in the callback) or still in its request-headers callback. It returns the
 // action for the latter.
 func (s *stream) fail(resume bool, format string, args ...any) types.Action {
-	cfg := s.cfg
+	cfg := s.plugin.cfg
 	s.plugin.failed.Increment(1)
 	if cfg.FailOpen {
 		proxywasm.LogWarnf("httpcallout: "+format+"; failing open", args...)
