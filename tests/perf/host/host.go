@@ -640,6 +640,21 @@ func (v *VM) headerMap(mapType uint32) (*[][2]string, bool) {
 	return nil, false
 }
 
+// headerPair reads the map, name and value of an add or replace call:
+// (map type, name pointer, name size, value pointer, value size).
+func (v *VM) headerPair(s []uint64) (*[][2]string, string, string, Status) {
+	m, ok := v.headerMap(u32(s[0]))
+	if !ok {
+		return nil, "", "", StatusNotFound
+	}
+	key, ok1 := v.readString(u32(s[1]), u32(s[2]))
+	val, ok2 := v.readString(u32(s[3]), u32(s[4]))
+	if !ok1 || !ok2 {
+		return nil, "", "", StatusBadArgument
+	}
+	return m, key, val, StatusOK
+}
+
 type hostFunc struct {
 	params  []api.ValueType
 	results []api.ValueType
@@ -747,27 +762,17 @@ func (v *VM) hostFuncs() map[string]hostFunc {
 			return StatusOK
 		}),
 		"proxy_add_header_map_value": f(5, func(s []uint64) Status {
-			m, ok := v.headerMap(u32(s[0]))
-			if !ok {
-				return StatusNotFound
-			}
-			key, ok1 := v.readString(u32(s[1]), u32(s[2]))
-			val, ok2 := v.readString(u32(s[3]), u32(s[4]))
-			if !ok1 || !ok2 {
-				return StatusBadArgument
+			m, key, val, st := v.headerPair(s)
+			if st != StatusOK {
+				return st
 			}
 			*m = append(*m, [2]string{key, val})
 			return StatusOK
 		}),
 		"proxy_replace_header_map_value": f(5, func(s []uint64) Status {
-			m, ok := v.headerMap(u32(s[0]))
-			if !ok {
-				return StatusNotFound
-			}
-			key, ok1 := v.readString(u32(s[1]), u32(s[2]))
-			val, ok2 := v.readString(u32(s[3]), u32(s[4]))
-			if !ok1 || !ok2 {
-				return StatusBadArgument
+			m, key, val, st := v.headerPair(s)
+			if st != StatusOK {
+				return st
 			}
 			// Envoy's replace sets the first occurrence, drops the others,
 			// and adds the header when it is absent.
