@@ -68,9 +68,13 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-// NewHttpContext implements types.PluginContext.
+// NewHttpContext implements types.PluginContext. The stream keeps the
+// configuration current when it begins: proxy_on_configure may run again on
+// this root context while a callout is in flight (Envoy calls it when the
+// plugin's configuration changes), and a paused request must be decided by
+// the rules it was sent under, not half by the old and half by the new.
 func (p *plugin) NewHttpContext(uint32) types.HttpContext {
-	return &stream{plugin: p}
+	return &stream{plugin: p, cfg: p.cfg}
 }
 
 // stream is one request. A paused request ends exactly once: the callback
@@ -78,6 +82,9 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 type stream struct {
 	types.DefaultHttpContext
 	plugin *plugin
+	// cfg is the configuration the stream began under, used by every
+	// callback of the stream; plugin.cfg may have changed since.
+	cfg *Config
 	// paused is true from a successful dispatch until the callback.
 	paused bool
 	// done is true once the host has finished with the stream; a late
@@ -87,7 +94,7 @@ type stream struct {
 
 // OnHttpRequestHeaders implements types.HttpContext: one callout per request.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 	path, _, _ := headers.Request.Get(":path")
 	for _, prefix := range cfg.SkipPathPrefixes {
 		if strings.HasPrefix(path, prefix) {
@@ -132,7 +139,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 		return
 	}
 	s.paused = false
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 
 	answer, _ := proxywasm.GetHttpCallResponseHeaders()
 	status, ok := statusOf(answer)
@@ -157,7 +164,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 
 // allow copies the configured answer headers onto the request and resumes it.
 func (s *stream) allow(answer [][2]string, status int) {
-	for _, name := range s.plugin.cfg.CopyResponseHeaders {
+	for _, name := range s.cfg.CopyResponseHeaders {
 		v, ok := first(answer, name)
 		if !ok {
 			continue
@@ -180,7 +187,7 @@ func (s *stream) allow(answer [][2]string, status int) {
 // deny answers the client: the configured or the callout's status, body and
 // headers.
 func (s *stream) deny(answer [][2]string, status, bodySize int) {
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 	code := cfg.DenyStatus
 	if code == 0 {
 		code = 403
@@ -216,7 +223,7 @@ func (s *stream) deny(answer [][2]string, status, bodySize int) {
 // (in the callback) or still in its request-headers callback. It returns the
 // action for the latter.
 func (s *stream) fail(resume bool, format string, args ...any) types.Action {
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 	s.plugin.failed.Increment(1)
 	if cfg.FailOpen {
 		proxywasm.LogWarnf("httpcallout: "+format+"; failing open", args...)
