@@ -95,7 +95,15 @@ type stream struct {
 // OnHttpRequestHeaders implements types.HttpContext: one callout per request.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := s.cfg
-	path, _, _ := headers.Request.Get(":path")
+	// One read of the whole map: proxy_get_header_map_value answers only a
+	// header's first value (Envoy's Context::getHeaderMapValue returns
+	// result[0]), and a forwarded header must reach the callout with every
+	// value the upstream will see.
+	reqHeaders, err := headers.Request.All()
+	if err != nil {
+		return s.fail(false, "%v", err)
+	}
+	path, _ := first(reqHeaders, ":path")
 	for _, prefix := range cfg.SkipPathPrefixes {
 		if strings.HasPrefix(path, prefix) {
 			s.plugin.skipped.Increment(1)
@@ -113,12 +121,19 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			callout = append(callout, [2]string{name, value})
 		}
 	}
+	// A header sent more than once is forwarded with every value, each as
+	// its own entry in the client's order: the authorization service must
+	// see each value the upstream may use, not only the first. Envoy hands
+	// names lowercase, as forward_headers are; EqualFold keeps any other
+	// host's casing from hiding a value.
 	for _, name := range cfg.ForwardHeaders {
-		if v, ok, err := headers.Request.Get(name); err == nil && ok {
-			add(name, v)
+		for _, h := range reqHeaders {
+			if strings.EqualFold(h[0], name) {
+				add(name, h[1])
+			}
 		}
 	}
-	method, _, _ := headers.Request.Get(":method")
+	method, _ := first(reqHeaders, ":method")
 	add(forwardedMethod, method)
 	add(forwardedURI, path)
 
