@@ -258,13 +258,27 @@ func (s *stream) fail(resume bool, format string, args ...any) types.Action {
 }
 
 // jsonAllows reports whether path holds true in the callout's JSON body.
-// A body that is missing, too large or not JSON denies.
+// A body that is missing or not JSON denies. A body past a bound, larger
+// than maxJSONBody or nested deeper than maxJSONDepth, denies with a
+// warning before any recursive parse sees it: the work per answer stays
+// bounded, and an authorization service that answers so is worth a look.
 func jsonAllows(path string, bodySize int) bool {
-	if bodySize <= 0 || bodySize > maxJSONBody {
+	if bodySize <= 0 {
+		return false
+	}
+	if bodySize > maxJSONBody {
+		proxywasm.LogWarnf("httpcallout: callout answer body of %d bytes is larger than %d, not evaluated; denying", bodySize, maxJSONBody)
 		return false
 	}
 	body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
-	if err != nil || !gjson.ValidBytes(body) {
+	if err != nil {
+		return false
+	}
+	if !nestingWithin(body, maxJSONDepth) {
+		proxywasm.LogWarnf("httpcallout: callout answer body nests arrays or objects deeper than %d, not evaluated; denying", maxJSONDepth)
+		return false
+	}
+	if !gjson.ValidBytes(body) {
 		return false
 	}
 	return gjson.GetBytes(body, path).Type == gjson.True
