@@ -159,6 +159,22 @@ func TestHttpCallout_DeepNesting(t *testing.T) {
 	t.Run("wasm", func(t *testing.T) { run(t, fresh(t)) })
 }
 
+// TestHttpCallout_AllowJSONPathBodyTooLarge: a body over maxJSONBody is
+// denied unread, with one warn line, as a body nested too deep is.
+func TestHttpCallout_AllowJSONPathBodyTooLarge(t *testing.T) {
+	const cfg = `{"cluster": "` + cluster + `", "allow_json_path": "result.allow"}`
+	body := []byte(`{"result":{"allow":true},"pad":"` + strings.Repeat("x", maxJSONBody) + `"}`)
+	twin(t, func(t *testing.T, vm types.VMContext) {
+		host := mustStart(t, vm, cfg)
+		id, callout := send(t, host)
+		host.CallOnHttpCallResponse(callout, [][2]string{{":status", "200"}}, nil, body)
+		require.Equal(t, uint32(403), answered(t, host, id).StatusCode)
+		logs := host.GetWarnLogs()
+		require.Len(t, logs, 1)
+		require.Contains(t, logs[0], "larger than 1048576")
+	})
+}
+
 // TestNestingWithin covers the pre-scan's string and escape handling and its
 // limit: only brackets outside strings count.
 func TestNestingWithin(t *testing.T) {
