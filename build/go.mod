@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/google/go-containerregistry v0.22.1
 	github.com/stretchr/testify v1.10.0
+	github.com/tetratelabs/wazero v1.7.2
 	sigs.k8s.io/yaml v1.6.0
 )
 
@@ -17,7 +18,6 @@ require (
 	github.com/opencontainers/image-spec v1.1.1 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/sirupsen/logrus v1.9.4 // indirect
-	github.com/tetratelabs/wazero v1.7.2 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
