@@ -7,8 +7,8 @@ TAG       ?= dev
 TOOLCHAIN ?= go
 # TAGS: build tags for the filters' modules, comma-separated (make TAGS=a,b)
 TAGS      ?=
-# ENVOY: the oldest Envoy the modules must load in (meshwasm build -envoy; empty: 1.33)
-ENVOY     ?=
+# ENVOY_VERSION: the oldest Envoy the modules must load in (meshwasm build -envoy; empty: 1.33)
+ENVOY_VERSION ?=
 INSECURE  ?=
 VERSION   ?= $(TAG)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
@@ -139,7 +139,7 @@ $(1): manifest-$(1)
 
 ## wasm-$(1): dist/$(1)/plugin.wasm only (TOOLCHAIN=go, or tinygo where installed)
 wasm-$(1): tool
-	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY),-envoy $(ENVOY))
+	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY_VERSION),-envoy $(ENVOY_VERSION))
 
 ## image-$(1): its OCI image layout only (dist/$(1)/image, dist/$(1)/image.digest)
 image-$(1): wasm-$(1)
