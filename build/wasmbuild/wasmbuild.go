@@ -445,8 +445,8 @@ func writeOverlay(tmp, sdkLink string, stubbed map[string]string) (string, error
 		filepath.Join(internal, binding.ReplacedFile): "",
 		filepath.Join(internal, binding.FileName):     src,
 	}}
-	for file, copy := range stubbed {
-		overlay["Replace"][file] = copy
+	for file, stubCopy := range stubbed {
+		overlay["Replace"][file] = stubCopy
 	}
 	data, err := json.Marshal(overlay)
 	if err != nil {

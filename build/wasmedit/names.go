@@ -21,7 +21,7 @@ func FunctionNames(module []byte) ([]string, error) {
 			continue
 		}
 		for r.err == nil && r.pos < len(r.b) {
-			id := r.byte()
+			id := r.u8()
 			sub := r.bytes(r.u32())
 			if id != 1 || r.err != nil {
 				continue

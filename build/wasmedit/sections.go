@@ -120,7 +120,7 @@ func (r *reader) u32() uint32 {
 	return uint32(v)
 }
 
-func (r *reader) byte() byte {
+func (r *reader) u8() byte {
 	if r.err != nil {
 		return 0
 	}
@@ -154,7 +154,7 @@ func (r *reader) fail(msg string) {
 
 // skipLimits skips a table's or memory's limits.
 func (r *reader) skipLimits() {
-	flags := r.byte()
+	flags := r.u8()
 	r.u32()
 	if flags&1 != 0 {
 		r.u32()
@@ -176,18 +176,18 @@ func readImports(body []byte) (funcs []Import, globals uint32, err error) {
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		mod, name := r.name(), r.name()
-		switch r.byte() {
+		switch r.u8() {
 		case kindFunc:
 			r.u32()
 			funcs = append(funcs, Import{Module: mod, Name: name})
 		case kindTable:
-			r.byte()
+			r.u8()
 			r.skipLimits()
 		case kindMemory:
 			r.skipLimits()
 		case kindGlobal:
-			r.byte()
-			r.byte()
+			r.u8()
+			r.u8()
 			globals++
 		default:
 			r.fail("unknown import kind")

@@ -156,7 +156,7 @@ func isNullary(body []byte, idx uint32) (bool, error) {
 		return false, fmt.Errorf("type %d out of range", idx)
 	}
 	for i := uint32(0); r.err == nil; i++ {
-		if r.byte() != 0x60 {
+		if r.u8() != 0x60 {
 			r.fail("not a function type")
 			break
 		}
@@ -182,7 +182,7 @@ func readExports(body []byte) ([]export, error) {
 	n := r.u32()
 	var out []export
 	for i := uint32(0); i < n && r.err == nil; i++ {
-		out = append(out, export{name: r.name(), kind: r.byte(), index: r.u32()})
+		out = append(out, export{name: r.name(), kind: r.u8(), index: r.u32()})
 	}
 	return out, r.err
 }
