@@ -5,6 +5,10 @@ FILTERS   := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard filters/*/main.go
 REGISTRY  ?= localhost:5000
 TAG       ?= dev
 TOOLCHAIN ?= go
+# TAGS: build tags for the filters' modules, comma-separated (make TAGS=a,b)
+TAGS      ?=
+# ENVOY_VERSION: the oldest Envoy the modules must load in (meshwasm build -envoy; empty: 1.33)
+ENVOY_VERSION ?=
 INSECURE  ?=
 VERSION   ?= $(TAG)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
@@ -135,7 +139,7 @@ $(1): manifest-$(1)
 
 ## wasm-$(1): dist/$(1)/plugin.wasm only (TOOLCHAIN=go, or tinygo where installed)
 wasm-$(1): tool
-	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN)
+	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY_VERSION),-envoy $(ENVOY_VERSION))
 
 ## image-$(1): its OCI image layout only (dist/$(1)/image, dist/$(1)/image.digest)
 image-$(1): wasm-$(1)

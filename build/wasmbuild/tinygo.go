@@ -7,12 +7,13 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // buildTinyGo builds with TinyGo, for which the SDK declares its host calls
 // itself: no binding is involved. It is not exercised on meshwasm's own
 // machines, where TinyGo cannot be installed.
-func buildTinyGo(ctx context.Context, dir, out string) error {
+func buildTinyGo(ctx context.Context, dir, out string, tags []string) error {
 	if _, err := exec.LookPath("tinygo"); err != nil {
 		return &Error{Msg: "TOOLCHAIN=tinygo: tinygo is not on PATH (install TinyGo >= 0.28, or build with the default standard Go toolchain)"}
 	}
@@ -20,7 +21,13 @@ func buildTinyGo(ctx context.Context, dir, out string) error {
 	if err != nil {
 		return &Error{Msg: "tinygo version failed", Output: err.Error()}
 	}
-	cmd := exec.CommandContext(ctx, "tinygo", append([]string{"build", "-o", out}, append(TinyGoFlags(string(raw)), ".")...)...)
+	args := []string{"build", "-o", out}
+	if len(tags) > 0 {
+		// TinyGo's -tags takes a space-separated list, Go's a comma-separated one.
+		args = append(args, "-tags", strings.Join(tags, " "))
+	}
+	args = append(append(args, TinyGoFlags(string(raw))...), ".")
+	cmd := exec.CommandContext(ctx, "tinygo", args...)
 	cmd.Dir = dir
 	var output bytes.Buffer
 	cmd.Stdout = &output

@@ -14,6 +14,10 @@
 // The generated files hold absolute paths, so they are made anew for every
 // build and removed afterwards: a stale one would silently build a module
 // without the binding once the checkout moves.
+//
+// The same overlay stubs the standard library's WASI imports that the target
+// Envoy lacks (see stubs.go), and the linked module gets a start function
+// every host can call (wasmedit.AddStart).
 package wasmbuild
 
 import (
@@ -22,12 +26,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/meshwasm/meshwasm/build/binding"
+	"github.com/meshwasm/meshwasm/build/envoyabi"
+	"github.com/meshwasm/meshwasm/build/wasmedit"
 )
 
 // Toolchains Build accepts.
@@ -47,6 +54,20 @@ type Options struct {
 	// KeepDebug keeps DWARF and the symbol table (-s -w are dropped). The
 	// default strips them: they are large and Envoy does not use them.
 	KeepDebug bool
+	// Tags are extra build tags, as `go build -tags` takes them.
+	Tags []string
+	// Envoy is the oldest Envoy release the module must load in ("1.33");
+	// empty means envoyabi.Oldest. The module imports only what that
+	// release's proxy-wasm host provides.
+	Envoy string
+	// Log receives the build's notes, one line each (nil: none).
+	Log io.Writer
+}
+
+func (o Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
 }
 
 // Error is a build failure a user can act on, in one line, with the
@@ -79,11 +100,16 @@ func Build(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
+	for _, tag := range opts.Tags {
+		if tag == "" || strings.ContainsAny(tag, ", \t\"'") {
+			return &Error{Msg: fmt.Sprintf("build tag %q: want a name (tags are given as a,b)", tag)}
+		}
+	}
 	switch opts.Toolchain {
 	case "", ToolchainGo:
 		return buildGo(ctx, dir, out, opts)
 	case ToolchainTinyGo:
-		return buildTinyGo(ctx, dir, out)
+		return buildTinyGo(ctx, dir, out, opts.Tags)
 	default:
 		return &Error{Msg: fmt.Sprintf("unknown toolchain %q (want %q or %q)", opts.Toolchain, ToolchainGo, ToolchainTinyGo)}
 	}
@@ -98,11 +124,23 @@ type module struct {
 }
 
 func buildGo(ctx context.Context, dir, out string, opts Options) error {
-	ws, err := resolveWorkspace(ctx, dir)
+	envoy := opts.Envoy
+	if envoy == "" {
+		envoy = envoyabi.Oldest
+	}
+	target, err := envoyabi.Parse(envoy)
+	if err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	ws, err := resolveWorkspace(ctx, dir, opts)
 	if err != nil {
 		return err
 	}
-	if err := checkMainPackage(ctx, dir, ws.env); err != nil {
+	var tags []string
+	if len(opts.Tags) > 0 {
+		tags = []string{"-tags=" + strings.Join(opts.Tags, ",")}
+	}
+	if err := checkMainPackage(ctx, dir, ws.env, tags); err != nil {
 		return err
 	}
 	sdk, err := findSDK(ctx, dir, ws.env)
@@ -123,33 +161,92 @@ func buildGo(ctx context.Context, dir, out string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	overlay, err := writeOverlay(tmp, sdkLink)
+	env := []string{"GOOS=wasip1", "GOARCH=wasm", "GOWORK=" + gowork, "CGO_ENABLED=0"}
+	stubs, err := writeStubs(ctx, dir, tmp, env, tags, target)
+	if err != nil {
+		return err
+	}
+	overlay, err := writeOverlay(tmp, sdkLink, stubs.files)
 	if err != nil {
 		return err
 	}
 
 	// An empty build ID: Go derives it from action IDs that include the
 	// temporary paths of this build, so it would differ on every build.
-	ldflags := "-s -w -buildid="
+	// The symbol table (the "name" section) is kept for the linker's output
+	// and dropped below: it tells which stubbed functions were linked.
+	ldflags := "-w -buildid="
 	if opts.KeepDebug {
 		ldflags = "-buildid="
 	}
-	args := []string{"build", "-overlay", overlay, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
-		"-ldflags=" + ldflags, "-o", out, "."}
+	linked := filepath.Join(tmp, "plugin.wasm")
+	args := append([]string{"build", "-overlay", overlay, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+		"-ldflags=" + ldflags}, tags...)
+	args = append(args, "-o", linked, ".")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK="+gowork, "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		return &Error{Msg: fmt.Sprintf("%s: build failed (%v)", dir, err), Output: stderr.String()}
 	}
-	return nil
+	module, err := os.ReadFile(linked)
+	if err != nil {
+		return err
+	}
+	module, err = finish(module, stubs, target, opts)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, module, 0o644)
 }
 
-func checkMainPackage(ctx context.Context, dir string, env []string) error {
-	name, err := goOutput(ctx, dir, env, "list", "-f", "{{.Name}}", ".")
+// finish turns the linker's module into the one meshwasm ships: it reports
+// the stubbed imports, drops the symbol table unless asked to keep it, adds
+// the start function every host can call, and checks the imports against
+// what the target Envoy provides.
+func finish(module []byte, stubs *stubSet, target envoyabi.Version, opts Options) ([]byte, error) {
+	names, err := wasmedit.FunctionNames(module)
+	if err != nil {
+		return nil, err
+	}
+	if used := stubs.linked(names); len(used) > 0 {
+		opts.logf("stubbed for Envoy %s (return ENOSYS): %s", target, strings.Join(used, ", "))
+	}
+	if !opts.KeepDebug {
+		if module, err = wasmedit.StripNames(module); err != nil {
+			return nil, err
+		}
+	}
+	if module, err = wasmedit.AddStart(module); err != nil {
+		return nil, fmt.Errorf("adding the start function: %w", err)
+	}
+	imports, err := wasmedit.Imports(module)
+	if err != nil {
+		return nil, err
+	}
+	provided := map[string]bool{}
+	for _, name := range envoyabi.Imports(target) {
+		provided[name] = true
+	}
+	var missing []string
+	for _, imp := range imports {
+		if !provided[imp.String()] {
+			missing = append(missing, imp.String())
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &Error{Msg: fmt.Sprintf("%s: the module imports %s, which Envoy %s does not provide (only the standard library's WASI imports are stubbed)",
+			opts.Dir, strings.Join(missing, ", "), target)}
+	}
+	return module, nil
+}
+
+func checkMainPackage(ctx context.Context, dir string, env, tags []string) error {
+	args := append(append([]string{"list"}, tags...), "-f", "{{.Name}}", ".")
+	name, err := goOutput(ctx, dir, env, args...)
 	if err != nil {
 		return &Error{Msg: fmt.Sprintf("%s: not a buildable Go package", dir), Output: err.Error()}
 	}
@@ -216,7 +313,7 @@ type workspace struct {
 	env      []string // GOWORK setting for go commands about the filter
 }
 
-func resolveWorkspace(ctx context.Context, dir string) (*workspace, error) {
+func resolveWorkspace(ctx context.Context, dir string, opts Options) (*workspace, error) {
 	root, err := goOutput(ctx, dir, []string{"GOWORK=off"}, "list", "-m", "-f", "{{.Dir}}")
 	if err != nil {
 		return nil, &Error{Msg: fmt.Sprintf("%s: not inside a Go module (run `go mod init`)", dir), Output: err.Error()}
@@ -238,6 +335,14 @@ func resolveWorkspace(ctx context.Context, dir string) (*workspace, error) {
 	// A module below a workspace's folder but not used by it (a test
 	// fixture, a user's filter) builds on its own.
 	if !contains(uses, root) {
+		return alone, nil
+	}
+	// A filter's own go.work often names modules that are not part of what
+	// was copied or cloned (test harnesses, sibling repositories): the
+	// filter's module still builds on its own.
+	if _, err := goOutput(ctx, dir, []string{"GOWORK=" + current}, "list", "-m"); err != nil {
+		opts.logf("%s: %s cannot load (%s); building the module on its own (GOWORK=off)",
+			filepath.Base(dir), current, firstLine(err.Error()))
 		return alone, nil
 	}
 	return &workspace{file: current, uses: uses, replaces: replaces, env: []string{"GOWORK=" + current}}, nil
@@ -328,8 +433,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// writeOverlay writes the binding and the overlay that swaps it in.
-func writeOverlay(tmp, sdkLink string) (string, error) {
+// writeOverlay writes the binding and the overlay that swaps it in, with the
+// standard-library files replaced by their stubbed copies.
+func writeOverlay(tmp, sdkLink string, stubbed map[string]string) (string, error) {
 	src := filepath.Join(tmp, binding.FileName)
 	if err := os.WriteFile(src, binding.Source, 0o644); err != nil {
 		return "", err
@@ -339,12 +445,20 @@ func writeOverlay(tmp, sdkLink string) (string, error) {
 		filepath.Join(internal, binding.ReplacedFile): "",
 		filepath.Join(internal, binding.FileName):     src,
 	}}
+	for file, stubCopy := range stubbed {
+		overlay["Replace"][file] = stubCopy
+	}
 	data, err := json.Marshal(overlay)
 	if err != nil {
 		return "", err
 	}
 	path := filepath.Join(tmp, "overlay.json")
 	return path, os.WriteFile(path, data, 0o644)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }
 
 func goOutput(ctx context.Context, dir string, env []string, args ...string) (string, error) {

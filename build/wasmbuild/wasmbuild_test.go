@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -82,11 +83,18 @@ func TestTinyGoFlags(t *testing.T) {
 // TestBuild_TinyGoCommand runs Build against a stand-in tinygo that records
 // its arguments, for a release before and after wasip1 c-shared support.
 func TestBuild_TinyGoCommand(t *testing.T) {
-	for version, flags := range map[string]string{
-		"0.34.0": "-target=wasip1 -buildmode=c-shared",
-		"0.30.0": "-target=wasi -scheduler=none",
+	for _, tc := range []struct {
+		version string
+		tags    []string
+		flags   string
+	}{
+		{"0.34.0", nil, "-target=wasip1 -buildmode=c-shared"},
+		{"0.30.0", nil, "-target=wasi -scheduler=none"},
+		// TinyGo's -tags takes a space-separated list.
+		{"0.34.0", []string{"a", "b"}, "-tags a b -target=wasip1 -buildmode=c-shared"},
 	} {
-		t.Run(version, func(t *testing.T) {
+		version, flags := tc.version, tc.flags
+		t.Run(version+strings.Join(tc.tags, ","), func(t *testing.T) {
 			bin := t.TempDir()
 			args := filepath.Join(bin, "args")
 			script := "#!/bin/sh\n" +
@@ -99,7 +107,7 @@ func TestBuild_TinyGoCommand(t *testing.T) {
 			dir, err := filepath.Abs("testdata/good")
 			require.NoError(t, err)
 			out := filepath.Join(t.TempDir(), "p.wasm")
-			require.NoError(t, Build(context.Background(), Options{Dir: dir, Output: out, Toolchain: ToolchainTinyGo}))
+			require.NoError(t, Build(context.Background(), Options{Dir: dir, Output: out, Toolchain: ToolchainTinyGo, Tags: tc.tags}))
 			got, err := os.ReadFile(args)
 			require.NoError(t, err)
 			require.Equal(t, dir+" build -o "+out+" "+flags+" .\n", string(got))

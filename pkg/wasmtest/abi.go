@@ -8,18 +8,8 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/meshwasm/meshwasm/build/binding"
+	"github.com/meshwasm/meshwasm/build/envoyabi"
 )
-
-// EnvoyWASI lists the wasi_snapshot_preview1 functions Envoy's proxy-wasm
-// host (proxy-wasm-cpp-host) provides from Envoy 1.33 on, the release that
-// added sched_yield, poll_oneoff and fd_fdstat_set_flags for Go modules. A
-// module importing anything else fails to load in Envoy.
-var EnvoyWASI = []string{
-	"args_get", "args_sizes_get", "clock_time_get", "environ_get", "environ_sizes_get",
-	"fd_close", "fd_fdstat_get", "fd_fdstat_set_flags", "fd_prestat_dir_name", "fd_prestat_get",
-	"fd_read", "fd_seek", "fd_write", "path_open", "poll_oneoff", "proc_exit", "random_get",
-	"sched_yield",
-}
 
 // Interface is what a module imports and exports, as "module.name" imports
 // and export names, each sorted.
@@ -55,8 +45,9 @@ func Inspect(t testing.TB, module []byte) Interface {
 }
 
 // CheckABI fails t unless the module exports every proxy-wasm callback of the
-// binding, "_initialize" and its memory, and imports only the SDK's host calls
-// and the WASI functions Envoy provides.
+// binding, "_initialize", "_start" and its memory, and imports only what the
+// oldest supported Envoy provides (the SDK's host calls and its WASI
+// functions: envoyabi's list, the one the build checks against).
 func CheckABI(t testing.TB, module []byte) {
 	t.Helper()
 	iface := Inspect(t, module)
@@ -64,22 +55,19 @@ func CheckABI(t testing.TB, module []byte) {
 	for _, e := range iface.Exports {
 		exports[e] = true
 	}
-	want := append([]string{"_initialize", "memory"}, binding.Callbacks()...)
+	want := append([]string{"_initialize", "_start", "memory"}, binding.Callbacks()...)
 	for _, name := range want {
 		if !exports[name] {
 			t.Errorf("module does not export %s", name)
 		}
 	}
 	allowed := map[string]bool{}
-	for _, name := range binding.HostCalls() {
-		allowed["env."+name] = true
-	}
-	for _, name := range EnvoyWASI {
-		allowed["wasi_snapshot_preview1."+name] = true
+	for _, name := range envoyabi.Imports(envoyabi.MustParse(envoyabi.Oldest)) {
+		allowed[name] = true
 	}
 	for _, imp := range iface.Imports {
 		if !allowed[imp] {
-			t.Errorf("module imports %s, which Envoy (>= 1.33) does not provide", imp)
+			t.Errorf("module imports %s, which Envoy %s does not provide", imp, envoyabi.Oldest)
 		}
 	}
 }

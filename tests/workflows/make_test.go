@@ -91,6 +91,15 @@ func TestMakeTinyGo_WithTinyGo(t *testing.T) {
 	require.Contains(t, string(out), "dist/bin/meshwasm build filters/addheader -o dist/addheader/plugin.wasm -toolchain tinygo")
 }
 
+// TAGS= and ENVOY_VERSION= reach meshwasm build as -tags and -envoy.
+func TestMakeBuild_TagsAndEnvoyVersion(t *testing.T) {
+	cmd := exec.Command("make", "--no-print-directory", "-n", "TAGS=a,b", "ENVOY_VERSION=1.38", "wasm-addheader")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "dist/bin/meshwasm build filters/addheader -o dist/addheader/plugin.wasm -toolchain go -tags a,b -envoy 1.38\n")
+}
+
 // With envoy (or only func-e) on PATH, make run builds the filter and starts
 // it with the filter's envoy.yaml. make -n still runs that recipe line, which
 // calls $(MAKE), but its sub-make only prints the build.

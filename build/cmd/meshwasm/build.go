@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/meshwasm/meshwasm/build/envoyabi"
 	"github.com/meshwasm/meshwasm/build/wasmbuild"
 )
 
@@ -18,15 +20,24 @@ func runBuild(ctx context.Context, args []string) error {
 	toolchain := fs.String("toolchain", envOr("TOOLCHAIN", wasmbuild.ToolchainGo), "`go` (standard Go, default) or tinygo")
 	keepDebug := fs.Bool("debug", false, "keep DWARF and symbols (larger module)")
 	quiet := fs.Bool("q", false, "print nothing on success")
+	tags := fs.String("tags", "", "comma-separated `list` of build tags (as go build -tags)")
+	envoy := fs.String("envoy", envoyabi.Oldest, "oldest Envoy `release` the module must load in: imports it lacks are stubbed (ENOSYS)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: meshwasm build DIR [-o plugin.wasm] [-toolchain go|tinygo]")
+		return errors.New("usage: meshwasm build DIR [-o plugin.wasm] [-tags a,b] [-envoy " + envoyabi.Oldest + "] [-toolchain go|tinygo]")
 	}
 	start := time.Now()
-	if err := wasmbuild.Build(ctx, wasmbuild.Options{Dir: pos[0], Output: *out, Toolchain: *toolchain, KeepDebug: *keepDebug}); err != nil {
+	opts := wasmbuild.Options{Dir: pos[0], Output: *out, Toolchain: *toolchain, KeepDebug: *keepDebug, Envoy: *envoy}
+	if *tags != "" {
+		opts.Tags = strings.Split(*tags, ",")
+	}
+	if !*quiet {
+		opts.Log = os.Stdout
+	}
+	if err := wasmbuild.Build(ctx, opts); err != nil {
 		return err
 	}
 	if !*quiet {

@@ -2,7 +2,7 @@
 // Go SDK with the standard Go toolchain, and packs, pushes and describes them
 // for Istio and Envoy.
 //
-//	meshwasm build DIR [-o plugin.wasm] [-toolchain go|tinygo]
+//	meshwasm build DIR [-o plugin.wasm] [-tags a,b] [-envoy 1.33] [-toolchain go|tinygo]
 //	meshwasm image WASM -name NAME -o LAYOUT [-digest-file F] [-version V] [-revision R] [-source URL] [-description TEXT] [-artifact]
 //	meshwasm push LAYOUT -ref REGISTRY/REPO:TAG [-insecure] [-manifest-template T -manifest-out F]
 //	meshwasm manifest -template T -layout LAYOUT -url oci://... -o F

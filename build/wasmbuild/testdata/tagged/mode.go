@@ -1,0 +1,5 @@
+//go:build meshwasm_test_tag
+
+package main
+
+const mode = "tagged"
