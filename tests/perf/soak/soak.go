@@ -23,7 +23,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
-	"github.com/meshwasm/meshwasm/tests/perf/host"
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -107,13 +107,13 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 		env[k] = v
 	}
 	gc := &gcCounter{}
-	vm, err := host.New(ctx, module, host.Options{PluginConfig: f.Config, Env: env, Cache: opts.Cache, Stderr: gc})
+	vm, root, err := proxyhost.Start(ctx, module, proxyhost.Options{Env: env, Cache: opts.Cache, Stderr: gc}, "", f.Config)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", f.Name, err, gc.Tail())
 	}
 	defer vm.Close()
-	if !vm.Started {
-		return nil, fmt.Errorf("%s: the plugin refused its configuration: %v", f.Name, vm.Logs(host.LogError))
+	if !root.Started {
+		return nil, fmt.Errorf("%s: the plugin refused its configuration: %v", f.Name, vm.Logs(proxyhost.LogError))
 	}
 	r := &Result{Filter: f.Name, Requests: opts.Requests, Baseline: opts.Baseline, LimitBytes: Limit, Env: opts.Env}
 	r.MemoryStart = vm.MemorySize()
@@ -122,7 +122,7 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 		return Sample{Requests: n, MemoryBytes: vm.MemorySize(), GCCycles: gc.Cycles(), Seconds: time.Since(start).Seconds()}
 	}
 	one := func(i int) error {
-		s, err := vm.Request(f.Request, f.Response, f.Answer)
+		s, err := vm.Request(root, f.Request, f.Response, f.Answer)
 		if err != nil {
 			return fmt.Errorf("%s: request %d: %w\n%s", f.Name, i, err, gc.Tail())
 		}
@@ -181,8 +181,8 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 	r.GrowthBytes = int64(r.MemoryEnd) - int64(r.MemoryBaseline)
 	r.Pass = r.GrowthBytes <= Limit
 	r.GCCycles = gc.Cycles()
-	r.Warnings = vm.LogCount(host.LogWarn)
-	r.Errors = vm.LogCount(host.LogError) + vm.LogCount(host.LogCritical)
+	r.Warnings = vm.LogCount(proxyhost.LogWarn)
+	r.Errors = vm.LogCount(proxyhost.LogError) + vm.LogCount(proxyhost.LogCritical)
 	r.Counters = vm.Metrics()
 	return r, nil
 }

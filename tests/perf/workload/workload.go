@@ -20,8 +20,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/build/wasmbuild"
-	"github.com/meshwasm/meshwasm/tests/perf/host"
 )
 
 // Noop is the name of the no-op floor module.
@@ -42,7 +42,7 @@ type Filter struct {
 	Request      [][2]string
 	Response     [][2]string
 	// Answer answers a callout (nil: 200, empty body).
-	Answer func(*host.Callout) host.Answer
+	Answer func(*proxyhost.Callout) proxyhost.Answer
 }
 
 // Root is the repository root, found from this source file (tests and
@@ -117,8 +117,8 @@ var DefaultResponse = [][2]string{
 }
 
 // Allow is the canned answer of an authorization service that allows.
-func Allow(*host.Callout) host.Answer {
-	return host.Answer{
+func Allow(*proxyhost.Callout) proxyhost.Answer {
+	return proxyhost.Answer{
 		Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}, {"x-user", "alice"}},
 		Body:    []byte(`{"result": {"allow": true}}`),
 	}
@@ -183,8 +183,8 @@ func Get(root, name string) (Filter, error) {
 		f.ConfigSource = "tests/perf/workload/filters/" + name + ".yaml"
 	}
 	if c := file.Callout; c != nil {
-		answer := host.Answer{Headers: c.Headers, Body: []byte(c.Body)}
-		f.Answer = func(*host.Callout) host.Answer { return answer }
+		answer := proxyhost.Answer{Headers: c.Headers, Body: []byte(c.Body)}
+		f.Answer = func(*proxyhost.Callout) proxyhost.Answer { return answer }
 	}
 	return f, nil
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
 
-	"github.com/meshwasm/meshwasm/tests/perf/host"
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 )
 
 // Filters finds every filters/<name>/main.go without a list, then the floor.
@@ -47,7 +47,7 @@ func TestGet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "outbound|8080||ext-authz.auth.svc.cluster.local", string(v.GetStringBytes("cluster")))
 	require.NotNil(t, hc.Answer)
-	a := hc.Answer(&host.Callout{})
+	a := hc.Answer(&proxyhost.Callout{})
 	require.Equal(t, [2]string{":status", "200"}, a.Headers[0])
 	require.JSONEq(t, `{"result": {"allow": true}}`, string(a.Body))
 
