@@ -15,12 +15,14 @@ func (v *VM) buffer(bufferType uint32) ([]byte, bool) {
 		if r != nil && s == nil && r.inConfigure {
 			return r.configuring, true
 		}
+		v.outOfPhase["plugin configuration"]++
 	case bufferVMConfiguration:
 		return v.opts.VMConfig, true
 	case bufferCallResponseBody:
 		if r != nil && r.answer != nil {
 			return r.answer.Body, true
 		}
+		v.outOfPhase["callout answer body"]++
 	}
 	return nil, false
 }

@@ -19,27 +19,23 @@ func (v *VM) headerMap(mapType uint32, write bool) *[][2]string {
 	r, s := v.context()
 	switch mapType {
 	case mapCallResponseHeaders, mapCallResponseTrailer:
-		if write || r == nil || r.answer == nil {
-			return nil
+		if !write && r != nil && r.answer != nil {
+			if mapType == mapCallResponseHeaders {
+				return &r.answer.Headers
+			}
+			return &r.answer.Trailers
 		}
-		if mapType == mapCallResponseHeaders {
-			return &r.answer.Headers
-		}
-		return &r.answer.Trailers
+		v.outOfPhase["callout answer headers"]++
 	case mapRequestHeaders:
-		if s == nil {
-			return nil
-		}
-		if s.requestMap || (!write && s.logPhase && s.started) {
+		if s != nil && (s.requestMap || (!write && s.logPhase && s.started)) {
 			return &s.Request
 		}
+		v.outOfPhase["request headers"]++
 	case mapResponseHeaders:
-		if s == nil {
-			return nil
-		}
-		if s.responseMap || (!write && s.logPhase && s.sawResponse) {
+		if s != nil && (s.responseMap || (!write && s.logPhase && s.sawResponse)) {
 			return &s.Response
 		}
+		v.outOfPhase["response headers"]++
 	}
 	return nil
 }

@@ -489,3 +489,15 @@ func TestTrap_FailsVM(t *testing.T) {
 	_, err = vm.Request(r, get, nil, nil)
 	require.ErrorIs(t, err, errFailed)
 }
+
+// OutOfPhase counts what the module asked for outside its phase.
+func TestOutOfPhase(t *testing.T) {
+	vm := newVM(t, Options{})
+	r := newRoot(t, vm, "", "cfg")
+	require.Equal(t, map[string]int{"plugin configuration": 1}, vm.OutOfPhase(),
+		"proxy_on_vm_start reads the plugin configuration, proxy_on_configure reads it in its phase")
+	_, err := vm.Request(r, with(get, "x-call", "c"), [][2]string{{":status", "200"}}, nil)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"plugin configuration": 2, "request headers": 2}, vm.OutOfPhase(),
+		"the stream reads the configuration, writes after resuming and reads the request in the response phase")
+}

@@ -86,6 +86,7 @@ type VM struct {
 	metrics metricStore
 
 	unimplemented map[string]int
+	outOfPhase    map[string]int
 	stderr        *tailBuffer
 	failed        error
 }
@@ -119,6 +120,7 @@ func New(ctx context.Context, module []byte, opts Options) (*VM, error) {
 		streams:       map[uint32]*Stream{},
 		metrics:       newMetricStore(),
 		unimplemented: map[string]int{},
+		outOfPhase:    map[string]int{},
 	}
 	v.rt = wazero.NewRuntimeWithConfig(ctx, runtimeConfig(opts.Cache))
 	ok := false
@@ -193,6 +195,22 @@ func (v *VM) Unimplemented() map[string]int {
 	defer v.mu.Unlock()
 	out := make(map[string]int, len(v.unimplemented))
 	for k, n := range v.unimplemented {
+		out[k] = n
+	}
+	return out
+}
+
+// OutOfPhase counts the module's reads and writes of a header map or buffer
+// that Envoy would not have given it at that moment (request headers after
+// the request continued, the plugin configuration outside configure, a
+// callout's answer outside its callback...), by what was asked for. In
+// Envoy those calls fail the same way; a filter that makes them loses
+// whatever it meant to do.
+func (v *VM) OutOfPhase() map[string]int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make(map[string]int, len(v.outOfPhase))
+	for k, n := range v.outOfPhase {
 		out[k] = n
 	}
 	return out
