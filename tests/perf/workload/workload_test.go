@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -61,4 +62,26 @@ func TestGet(t *testing.T) {
 
 	_, err = Get(root, "no-such-filter")
 	require.Error(t, err)
+}
+
+// Shipped lists the filters under filters/ and fails when a shipped one is
+// missing.
+func TestShipped(t *testing.T) {
+	root, err := Root()
+	require.NoError(t, err)
+	shipped, err := Shipped(root)
+	require.NoError(t, err)
+	for _, f := range shipped {
+		require.NotEqual(t, Noop, f.Name)
+	}
+	require.GreaterOrEqual(t, len(shipped), len(Known))
+
+	partial := t.TempDir()
+	for _, name := range Known[1:] {
+		dir := filepath.Join(partial, "filters", name)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n"), 0o644))
+	}
+	_, err = Shipped(partial)
+	require.ErrorContains(t, err, "filter "+Known[0]+" is missing")
 }
