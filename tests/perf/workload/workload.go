@@ -43,8 +43,8 @@ type Filter struct {
 	// filter does (nil: none given; tests derive one). Tests of several
 	// plugins in one VM and of reconfiguration use it.
 	AltConfig []byte
-	Request      [][2]string
-	Response     [][2]string
+	Request   [][2]string
+	Response  [][2]string
 	// Answer answers a callout (nil: 200, empty body).
 	Answer func(*proxyhost.Callout) proxyhost.Answer
 }
