@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/meshwasm/meshwasm/build/proxyhost"
+	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -58,8 +59,8 @@ func dropFuzzVM(name string) {
 	}
 }
 
-// FuzzHostile_Request sends one arbitrary request through every shipped
-// filter compiled to wasm, with its workload configuration; httpcallout's
+// FuzzHostile_Request sends one arbitrary request through every filter under
+// filters/ compiled to wasm, with its workload configuration; httpcallout's
 // callout gets an arbitrary answer. The checks are the suite's: no trap, the
 // request ends exactly once, no CR, LF or NUL the client did not send, no
 // stream left behind. The filters' own fuzzers run natively; this one runs
@@ -75,9 +76,11 @@ func FuzzHostile_Request(f *testing.F) {
 	// build takes about that long.
 	filters := map[string]workload.Filter{}
 	modules := map[string][]byte{}
-	for _, name := range workload.Known {
-		filters[name], modules[name] = filterModule(f, name)
-		fuzzVM(f, filters[name], modules[name])
+	var names []string
+	for _, sf := range shipped(f) {
+		filters[sf.Name], modules[sf.Name] = sf, wasmtest.Module(f, sf.Dir)
+		fuzzVM(f, filters[sf.Name], modules[sf.Name])
+		names = append(names, sf.Name)
 	}
 	f.Fuzz(func(t *testing.T, path, name, value, status, answerName, answerValue string, body []byte) {
 		answer := proxyhost.Answer{Body: body}
@@ -87,7 +90,7 @@ func FuzzHostile_Request(f *testing.F) {
 		if answerName != "" {
 			answer.Headers = append(answer.Headers, [2]string{strings.ToLower(answerName), answerValue})
 		}
-		for _, filterName := range workload.Known {
+		for _, filterName := range names {
 			t.Run(filterName, func(t *testing.T) {
 				f := filters[filterName]
 				vm, root := fuzzVM(t, f, modules[filterName])

@@ -1,4 +1,4 @@
-// Package hostile sends hostile input to every shipped filter compiled to
+// Package hostile sends hostile input to every filter under filters/ compiled to
 // wasm, through the Envoy-faithful wazero host of build/proxyhost (which,
 // unlike proxytest's wasm runner, deletes streams and never reuses a callout
 // token in flight): huge header
@@ -55,12 +55,20 @@ func filterModule(t testing.TB, name string) (workload.Filter, []byte) {
 	return f, wasmtest.Module(t, f.Dir)
 }
 
-// eachFilter runs fn for every shipped filter, in parallel-safe subtests.
+// shipped lists every filter under filters/ (a filter made with `make new`
+// included); a missing shipped filter fails.
+func shipped(t testing.TB) []workload.Filter {
+	t.Helper()
+	filters, err := workload.Shipped(root(t))
+	require.NoError(t, err)
+	return filters
+}
+
+// eachFilter runs fn for every filter under filters/, in subtests.
 func eachFilter(t *testing.T, fn func(t *testing.T, f workload.Filter, module []byte)) {
-	for _, name := range workload.Known {
-		t.Run(name, func(t *testing.T) {
-			f, module := filterModule(t, name)
-			fn(t, f, module)
+	for _, f := range shipped(t) {
+		t.Run(f.Name, func(t *testing.T) {
+			fn(t, f, wasmtest.Module(t, f.Dir))
 		})
 	}
 }
