@@ -73,8 +73,6 @@ type VM struct {
 	// proxy-wasm-cpp-host's contextOrEffectiveContext resolves host calls
 	// to the effective context when set, else the current one.
 	current, effective uint32
-	// vmStarting is true while proxy_on_vm_start runs.
-	vmStarting bool
 	// after holds what Envoy defers until the module call returns
 	// (WasmBase::addAfterVmCallAction): local replies.
 	after []func() error
