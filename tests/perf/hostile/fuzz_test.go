@@ -11,7 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 
-	"github.com/meshwasm/meshwasm/tests/perf/host"
+	"github.com/meshwasm/meshwasm/build/proxyhost"
+	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -30,20 +31,22 @@ var fuzzCache = func() wazero.CompilationCache {
 // cannot poison the inputs the fuzzer tries next (or its minimization).
 var fuzzVMs = struct {
 	sync.Mutex
-	vms map[string]*host.VM
-}{vms: map[string]*host.VM{}}
+	vms   map[string]*proxyhost.VM
+	roots map[string]*proxyhost.Root
+}{vms: map[string]*proxyhost.VM{}, roots: map[string]*proxyhost.Root{}}
 
-func fuzzVM(t testing.TB, f workload.Filter, module []byte) *host.VM {
+func fuzzVM(t testing.TB, f workload.Filter, module []byte) (*proxyhost.VM, *proxyhost.Root) {
 	fuzzVMs.Lock()
 	defer fuzzVMs.Unlock()
 	if vm := fuzzVMs.vms[f.Name]; vm != nil {
-		return vm
+		return vm, fuzzVMs.roots[f.Name]
 	}
-	vm, err := host.New(context.Background(), module, host.Options{PluginConfig: f.Config, Cache: fuzzCache})
+	vm, root, err := proxyhost.Start(context.Background(), module, proxyhost.Options{Cache: fuzzCache}, "", f.Config)
 	require.NoError(t, err)
-	require.True(t, vm.Started, "plugin refused its configuration: %v", vm.Logs(host.LogError))
+	require.True(t, root.Started, "plugin refused its configuration: %v", vm.Logs(proxyhost.LogError))
 	fuzzVMs.vms[f.Name] = vm
-	return vm
+	fuzzVMs.roots[f.Name] = root
+	return vm, root
 }
 
 func dropFuzzVM(name string) {
@@ -52,11 +55,12 @@ func dropFuzzVM(name string) {
 	if vm := fuzzVMs.vms[name]; vm != nil {
 		vm.Close()
 		delete(fuzzVMs.vms, name)
+		delete(fuzzVMs.roots, name)
 	}
 }
 
-// FuzzHostile_Request sends one arbitrary request through every shipped
-// filter compiled to wasm, with its workload configuration; httpcallout's
+// FuzzHostile_Request sends one arbitrary request through every filter under
+// filters/ compiled to wasm, with its workload configuration; httpcallout's
 // callout gets an arbitrary answer. The checks are the suite's: no trap, the
 // request ends exactly once, no CR, LF or NUL the client did not send, no
 // stream left behind. The filters' own fuzzers run natively; this one runs
@@ -72,33 +76,35 @@ func FuzzHostile_Request(f *testing.F) {
 	// build takes about that long.
 	filters := map[string]workload.Filter{}
 	modules := map[string][]byte{}
-	for _, name := range workload.Known {
-		filters[name], modules[name] = filterModule(f, name)
-		fuzzVM(f, filters[name], modules[name])
+	var names []string
+	for _, sf := range shipped(f) {
+		filters[sf.Name], modules[sf.Name] = sf, wasmtest.Module(f, sf.Dir)
+		fuzzVM(f, filters[sf.Name], modules[sf.Name])
+		names = append(names, sf.Name)
 	}
 	f.Fuzz(func(t *testing.T, path, name, value, status, answerName, answerValue string, body []byte) {
-		answer := host.Answer{Body: body}
+		answer := proxyhost.Answer{Body: body}
 		if status != "" {
 			answer.Headers = append(answer.Headers, [2]string{":status", status})
 		}
 		if answerName != "" {
 			answer.Headers = append(answer.Headers, [2]string{strings.ToLower(answerName), answerValue})
 		}
-		for _, filterName := range workload.Known {
+		for _, filterName := range names {
 			t.Run(filterName, func(t *testing.T) {
 				f := filters[filterName]
-				vm := fuzzVM(t, f, modules[filterName])
+				vm, root := fuzzVM(t, f, modules[filterName])
 				t.Cleanup(func() {
 					if t.Failed() {
 						dropFuzzVM(filterName)
 					}
 				})
-				f.Answer = func(*host.Callout) host.Answer { return answer }
+				f.Answer = func(*proxyhost.Callout) proxyhost.Answer { return answer }
 				req := with(f.Request, ":path", path)
 				if name != "" {
 					req = append(req, [2]string{strings.ToLower(name), value})
 				}
-				send(t, vm, f, req, with(f.Response, "x-upstream", value))
+				send(t, vm, root, f, req, with(f.Response, "x-upstream", value))
 				require.Zero(t, vm.Live(), "streams left behind")
 			})
 		}

@@ -1,6 +1,7 @@
-// Package hostile sends hostile input to every shipped filter compiled to
-// wasm, through the wazero host of tests/perf/host (which, unlike proxytest's
-// wasm runner, deletes streams and never reuses callout IDs): huge header
+// Package hostile sends hostile input to every filter under filters/ compiled to
+// wasm, through the Envoy-faithful wazero host of build/proxyhost (which,
+// unlike proxytest's wasm runner, deletes streams and never reuses a callout
+// token in flight): huge header
 // values, 10,000 headers, an empty and an absent :path, invalid UTF-8 and NUL
 // bytes, 100 rewrite rules, a 10 MiB callout answer, 10,000 paused requests
 // answered in random order, and a panic inside filter code.
@@ -22,8 +23,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/pkg/wasmtest"
-	"github.com/meshwasm/meshwasm/tests/perf/host"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -54,37 +55,46 @@ func filterModule(t testing.TB, name string) (workload.Filter, []byte) {
 	return f, wasmtest.Module(t, f.Dir)
 }
 
-// eachFilter runs fn for every shipped filter, in parallel-safe subtests.
+// shipped lists every filter under filters/ (a filter made with `make new`
+// included); a missing shipped filter fails.
+func shipped(t testing.TB) []workload.Filter {
+	t.Helper()
+	filters, err := workload.Shipped(root(t))
+	require.NoError(t, err)
+	return filters
+}
+
+// eachFilter runs fn for every filter under filters/, in subtests.
 func eachFilter(t *testing.T, fn func(t *testing.T, f workload.Filter, module []byte)) {
-	for _, name := range workload.Known {
-		t.Run(name, func(t *testing.T) {
-			f, module := filterModule(t, name)
-			fn(t, f, module)
+	for _, f := range shipped(t) {
+		t.Run(f.Name, func(t *testing.T) {
+			fn(t, f, wasmtest.Module(t, f.Dir))
 		})
 	}
 }
 
-func start(t testing.TB, module []byte, cfg []byte) *host.VM {
+// start runs module with one plugin configured with cfg.
+func start(t testing.TB, module []byte, cfg []byte) (*proxyhost.VM, *proxyhost.Root) {
 	t.Helper()
-	vm, err := host.New(context.Background(), module, host.Options{PluginConfig: cfg, Cache: cache})
+	vm, root, err := proxyhost.Start(context.Background(), module, proxyhost.Options{Cache: cache}, "", cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { vm.Close() })
-	require.True(t, vm.Started, "plugin refused its configuration: %v", vm.Logs(host.LogError))
-	return vm
+	require.True(t, root.Started, "plugin refused its configuration: %v", vm.Logs(proxyhost.LogError))
+	return vm, root
 }
 
 // send runs one request through the whole per-request path and checks that
 // it ended exactly once and injected nothing.
-func send(t testing.TB, vm *host.VM, f workload.Filter, req, resp [][2]string) *host.Stream {
+func send(t testing.TB, vm *proxyhost.VM, root *proxyhost.Root, f workload.Filter, req, resp [][2]string) *proxyhost.Stream {
 	t.Helper()
 	in := append(append([][2]string(nil), req...), resp...)
-	var callouts []*host.Callout
-	s, err := vm.Request(req, resp, func(c *host.Callout) host.Answer {
+	var callouts []*proxyhost.Callout
+	s, err := vm.Request(root, req, resp, func(c *proxyhost.Callout) proxyhost.Answer {
 		callouts = append(callouts, c)
 		if f.Answer != nil {
 			return f.Answer(c)
 		}
-		return host.Answer{Headers: [][2]string{{":status", "200"}}}
+		return proxyhost.Answer{Headers: [][2]string{{":status", "200"}}}
 	})
 	require.NoError(t, err, "trap\n%s", vm.Output())
 	require.Equal(t, 1, s.Ends(), "request must end exactly once (action %v, resumed %d, local %d)",
@@ -119,7 +129,7 @@ func noInjection(t testing.TB, in, out [][2]string, where string) {
 }
 
 // bounded fails when linear memory grew by more than limit since before.
-func bounded(t testing.TB, vm *host.VM, before uint64, limit uint64, what string) {
+func bounded(t testing.TB, vm *proxyhost.VM, before uint64, limit uint64, what string) {
 	t.Helper()
 	now := vm.MemorySize()
 	if now > before+limit {
@@ -164,14 +174,14 @@ func without(req [][2]string, name string) [][2]string {
 
 // repeat sends the same request n times: the first few reach the heap's
 // steady state, the rest must not grow it by more than limit.
-func repeat(t *testing.T, vm *host.VM, f workload.Filter, req, resp [][2]string, n int, limit uint64, what string) {
+func repeat(t *testing.T, vm *proxyhost.VM, root *proxyhost.Root, f workload.Filter, req, resp [][2]string, n int, limit uint64, what string) {
 	t.Helper()
 	for i := 0; i < 3; i++ {
-		send(t, vm, f, req, resp)
+		send(t, vm, root, f, req, resp)
 	}
 	before := vm.MemorySize()
 	for i := 3; i < n; i++ {
-		send(t, vm, f, req, resp)
+		send(t, vm, root, f, req, resp)
 	}
 	bounded(t, vm, before, limit, what)
 	require.Zero(t, vm.Live(), "streams left behind")
@@ -180,7 +190,7 @@ func repeat(t *testing.T, vm *host.VM, f workload.Filter, req, resp [][2]string,
 func TestHostile_HugeHeaderValues(t *testing.T) {
 	big := strings.Repeat("a", mib)
 	eachFilter(t, func(t *testing.T, f workload.Filter, module []byte) {
-		vm := start(t, module, f.Config)
+		vm, root := start(t, module, f.Config)
 		cases := []struct {
 			name     string
 			req      [][2]string
@@ -195,13 +205,13 @@ func TestHostile_HugeHeaderValues(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				s := send(t, vm, f, tc.req, tc.resp)
+				s := send(t, vm, root, f, tc.req, tc.resp)
 				if tc.unchange != "" {
-					got, ok := host.Header(s.Request, tc.unchange)
+					got, ok := proxyhost.Header(s.Request, tc.unchange)
 					require.True(t, ok)
 					require.Equal(t, len(big), len(got))
 				}
-				repeat(t, vm, f, tc.req, tc.resp, 20, 16*mib, "20 requests with a 1 MiB header value")
+				repeat(t, vm, root, f, tc.req, tc.resp, 20, 16*mib, "20 requests with a 1 MiB header value")
 			})
 		}
 	})
@@ -209,7 +219,7 @@ func TestHostile_HugeHeaderValues(t *testing.T) {
 
 func TestHostile_TenThousandHeaders(t *testing.T) {
 	eachFilter(t, func(t *testing.T, f workload.Filter, module []byte) {
-		vm := start(t, module, f.Config)
+		vm, root := start(t, module, f.Config)
 		req := append([][2]string(nil), f.Request...)
 		for i := 0; i < 10_000; i++ {
 			req = append(req, [2]string{fmt.Sprintf("x-header-%05d", i), fmt.Sprintf("value-%d", i)})
@@ -218,11 +228,11 @@ func TestHostile_TenThousandHeaders(t *testing.T) {
 		for i := 0; i < 10_000; i++ {
 			resp = append(resp, [2]string{fmt.Sprintf("x-upstream-%05d", i), "v"})
 		}
-		var callout *host.Callout
-		s, err := vm.Request(req, resp, func(c *host.Callout) host.Answer {
+		var callout *proxyhost.Callout
+		s, err := vm.Request(root, req, resp, func(c *proxyhost.Callout) proxyhost.Answer {
 			callout = c
 			if f.Answer == nil {
-				return host.Answer{Headers: [][2]string{{":status", "200"}}}
+				return proxyhost.Answer{Headers: [][2]string{{":status", "200"}}}
 			}
 			return f.Answer(c)
 		})
@@ -232,13 +242,13 @@ func TestHostile_TenThousandHeaders(t *testing.T) {
 		if callout != nil {
 			require.Less(t, len(callout.Headers), 20, "a callout forwards only the listed headers, never everything")
 		}
-		repeat(t, vm, f, req, resp, 20, 16*mib, "20 requests with 10,000 headers")
+		repeat(t, vm, root, f, req, resp, 20, 16*mib, "20 requests with 10,000 headers")
 	})
 }
 
 func TestHostile_Path(t *testing.T) {
 	eachFilter(t, func(t *testing.T, f workload.Filter, module []byte) {
-		vm := start(t, module, f.Config)
+		vm, root := start(t, module, f.Config)
 		for name, req := range map[string][][2]string{
 			"empty :path":                   with(f.Request, ":path", ""),
 			"absent :path":                  without(f.Request, ":path"),
@@ -249,9 +259,9 @@ func TestHostile_Path(t *testing.T) {
 			"asterisk :path (OPTIONS *)":    with(with(f.Request, ":path", "*"), ":method", "OPTIONS"),
 		} {
 			t.Run(name, func(t *testing.T) {
-				s := send(t, vm, f, req, f.Response)
-				if p, ok := host.Header(s.Request, ":path"); ok {
-					orig, _ := host.Header(req, ":path")
+				s := send(t, vm, root, f, req, f.Response)
+				if p, ok := proxyhost.Header(s.Request, ":path"); ok {
+					orig, _ := proxyhost.Header(req, ":path")
 					if p != orig {
 						require.True(t, strings.HasPrefix(p, "/"), "a rewritten :path starts with /: %q", p)
 					}
@@ -275,15 +285,15 @@ func TestHostile_InvalidBytes(t *testing.T) {
 		"all 256 byte values": allBytes(),
 	}
 	eachFilter(t, func(t *testing.T, f workload.Filter, module []byte) {
-		vm := start(t, module, f.Config)
+		vm, root := start(t, module, f.Config)
 		for name, v := range values {
 			t.Run(name, func(t *testing.T) {
 				for _, target := range []string{":path", ":authority", "authorization", "x-debug-token", "x-custom"} {
-					send(t, vm, f, with(f.Request, target, v), f.Response)
-					send(t, vm, f, with(f.Request, target, "/banana/"+v), f.Response)
+					send(t, vm, root, f, with(f.Request, target, v), f.Response)
+					send(t, vm, root, f, with(f.Request, target, "/banana/"+v), f.Response)
 				}
-				send(t, vm, f, append(f.Request, [2]string{"x-bad-name\x00\xff", v}), with(f.Response, "x-resp", v))
-				send(t, vm, f, f.Request, with(f.Response, "server", v))
+				send(t, vm, root, f, append(f.Request, [2]string{"x-bad-name\x00\xff", v}), with(f.Response, "x-resp", v))
+				send(t, vm, root, f, f.Request, with(f.Response, "server", v))
 			})
 		}
 		require.Zero(t, vm.Live())
@@ -307,16 +317,16 @@ func TestHostile_HundredRewriteRules(t *testing.T) {
 		rules = append(rules, fmt.Sprintf(`{"regex": "^/r%d/(.*)$", "replace": "/r%d/$1"}`, i, i+1))
 	}
 	cfg := `{"rules": [` + strings.Join(rules, ",") + `]}`
-	vm := start(t, module, []byte(cfg))
+	vm, root := start(t, module, []byte(cfg))
 
-	s := send(t, vm, f, with(f.Request, ":path", "/r0/users?id=1"), f.Response)
-	p, _ := host.Header(s.Request, ":path")
+	s := send(t, vm, root, f, with(f.Request, ":path", "/r0/users?id=1"), f.Response)
+	p, _ := proxyhost.Header(s.Request, ":path")
 	require.Equal(t, "/r100/users?id=1", p, "each rule sees the output of the one before")
 
 	// A value over the filter's 8 KiB limit is left unchanged, unscanned.
 	huge := "/r0/" + strings.Repeat("x", mib)
-	s = send(t, vm, f, with(f.Request, ":path", huge), f.Response)
-	p, _ = host.Header(s.Request, ":path")
+	s = send(t, vm, root, f, with(f.Request, ":path", huge), f.Response)
+	p, _ = proxyhost.Header(s.Request, ":path")
 	require.Equal(t, len(huge), len(p), "a :path over the limit is left unchanged")
 
 	// The worst case the filter allows: a value at its 8 KiB limit that every
@@ -324,10 +334,10 @@ func TestHostile_HundredRewriteRules(t *testing.T) {
 	// matching is linear in the value, the value is capped, rules are
 	// finite); BENCHMARKS.md measures it, a test only checks the outcome.
 	long := with(f.Request, ":path", "/r0/"+strings.Repeat("x", 8000))
-	s = send(t, vm, f, long, f.Response)
-	p, _ = host.Header(s.Request, ":path")
+	s = send(t, vm, root, f, long, f.Response)
+	p, _ = proxyhost.Header(s.Request, ":path")
 	require.Equal(t, "/r100/"+strings.Repeat("x", 8000), p)
-	repeat(t, vm, f, long, f.Response, 30, 4*mib, "100 rules")
+	repeat(t, vm, root, f, long, f.Response, 30, 4*mib, "100 rules")
 }
 
 // calloutConfig is an httpcallout configuration for the answer tests.
@@ -347,34 +357,34 @@ func TestHostile_HugeCalloutAnswer(t *testing.T) {
 	cases := []struct {
 		name   string
 		cfg    string
-		answer host.Answer
+		answer proxyhost.Answer
 		allow  bool
 	}{
 		{"allowed with a 10 MiB body", calloutConfig,
-			host.Answer{Headers: [][2]string{{":status", "200"}, {"x-user", "alice"}}, Body: []byte(body)}, true},
+			proxyhost.Answer{Headers: [][2]string{{":status", "200"}, {"x-user", "alice"}}, Body: []byte(body)}, true},
 		{"denied with a 10 MiB body", calloutConfig,
-			host.Answer{Headers: [][2]string{{":status", "403"}, {"content-type", "text/plain"}}, Body: []byte(body)}, false},
+			proxyhost.Answer{Headers: [][2]string{{":status", "403"}, {"content-type", "text/plain"}}, Body: []byte(body)}, false},
 		// allow_json_path reads at most 1 MiB: a larger body denies unread.
 		{"10 MiB JSON body under allow_json_path denies", calloutJSONConfig,
-			host.Answer{Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}}, Body: []byte(jsonBody)}, false},
+			proxyhost.Answer{Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}}, Body: []byte(jsonBody)}, false},
 		{"JSON body just under 1 MiB read by allow_json_path", calloutJSONConfig,
-			host.Answer{Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}}, Body: []byte(nearLimitJSON)}, true},
+			proxyhost.Answer{Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}}, Body: []byte(nearLimitJSON)}, true},
 		{"10 MiB header value in the answer", calloutConfig,
-			host.Answer{Headers: [][2]string{{":status", "200"}, {"x-user", body}}}, true},
+			proxyhost.Answer{Headers: [][2]string{{":status", "200"}, {"x-user", body}}}, true},
 		{"10 MiB of headers in a denying answer", calloutConfig,
-			host.Answer{Headers: [][2]string{{":status", "401"}, {"www-authenticate", body}}}, false},
+			proxyhost.Answer{Headers: [][2]string{{":status", "401"}, {"www-authenticate", body}}}, false},
 		{"failure with a 10 MiB body", calloutConfig,
-			host.Answer{Headers: [][2]string{{":status", "503"}}, Body: []byte(body)}, false},
+			proxyhost.Answer{Headers: [][2]string{{":status", "503"}}, Body: []byte(body)}, false},
 		{"failure with a 10 MiB body, failing open", calloutFailOpenConfig,
-			host.Answer{Headers: [][2]string{{":status", "503"}}, Body: []byte(body)}, true},
+			proxyhost.Answer{Headers: [][2]string{{":status", "503"}}, Body: []byte(body)}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			vm := start(t, module, []byte(tc.cfg))
+			vm, root := start(t, module, []byte(tc.cfg))
 			answered := f
-			answered.Answer = func(*host.Callout) host.Answer { return tc.answer }
+			answered.Answer = func(*proxyhost.Callout) proxyhost.Answer { return tc.answer }
 			check := func() {
-				s := send(t, vm, answered, f.Request, f.Response)
+				s := send(t, vm, root, answered, f.Request, f.Response)
 				if tc.allow {
 					require.Equal(t, 1, s.Resumed, "allowed: the request resumes")
 					require.Zero(t, s.LocalResponses)
@@ -397,16 +407,16 @@ func TestHostile_HugeCalloutAnswer(t *testing.T) {
 
 func TestHostile_TenThousandPausedRequests(t *testing.T) {
 	f, module := filterModule(t, "httpcallout")
-	vm := start(t, module, f.Config)
+	vm, root := start(t, module, f.Config)
 	const n = 10_000
 	before := vm.MemorySize()
-	streams := make([]*host.Stream, n)
+	streams := make([]*proxyhost.Stream, n)
 	for i := range streams {
-		s, err := vm.NewStream()
+		s, err := vm.NewStream(root, nil)
 		require.NoError(t, err)
 		act, err := vm.RequestHeaders(s, with(f.Request, ":path", fmt.Sprintf("/item/%d", i)), true)
 		require.NoError(t, err, vm.Output())
-		require.Equal(t, host.ActionPause, act, "request %d waits for its callout", i)
+		require.Equal(t, proxyhost.ActionPause, act, "request %d waits for its callout", i)
 		require.Len(t, s.Callouts, 1, "one callout per request")
 		streams[i] = s
 	}
@@ -423,16 +433,16 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 	rng.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
 	for _, c := range pending {
 		i := byStream[c.Stream]
-		uri, _ := host.Header(c.Headers, "x-forwarded-uri")
+		uri, _ := proxyhost.Header(c.Headers, "x-forwarded-uri")
 		require.Equal(t, fmt.Sprintf("/item/%d", i), uri, "the callout carries its own request's path")
-		var a host.Answer
+		var a proxyhost.Answer
 		switch {
 		case i%100 == 99:
-			a = host.Answer{} // no :status
+			a = proxyhost.Answer{} // no :status
 		case i%2 == 0:
-			a = host.Answer{Headers: [][2]string{{":status", "200"}, {"x-user", fmt.Sprintf("user-%d", i)}}}
+			a = proxyhost.Answer{Headers: [][2]string{{":status", "200"}, {"x-user", fmt.Sprintf("user-%d", i)}}}
 		default:
-			a = host.Answer{Headers: [][2]string{{":status", "403"}}, Body: []byte("denied")}
+			a = proxyhost.Answer{Headers: [][2]string{{":status", "403"}}, Body: []byte("denied")}
 		}
 		require.NoError(t, vm.Answer(c, a), vm.Output())
 	}
@@ -446,7 +456,7 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 			require.Equal(t, uint32(503), s.Local.Status)
 		case i%2 == 0:
 			require.Equal(t, 1, s.Resumed, "request %d allowed", i)
-			user, _ := host.Header(s.Request, "x-user")
+			user, _ := proxyhost.Header(s.Request, "x-user")
 			require.Equal(t, fmt.Sprintf("user-%d", i), user, "request %d got its own answer's header", i)
 		default:
 			require.Equal(t, 1, s.LocalResponses, "request %d denied", i)
@@ -456,7 +466,7 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 			_, err := vm.ResponseHeaders(s, f.Response, true)
 			require.NoError(t, err)
 		}
-		require.NoError(t, vm.Finish(s))
+		require.NoError(t, vm.End(s, proxyhost.EndHTTP))
 	}
 	require.Zero(t, vm.Live())
 	bounded(t, vm, before, 64*mib, "10,000 paused requests")
@@ -465,9 +475,9 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 	// need more memory than the first.
 	mid := vm.MemorySize()
 	for round := 0; round < 2; round++ {
-		var batch []*host.Stream
+		var batch []*proxyhost.Stream
 		for i := 0; i < n; i++ {
-			s, err := vm.NewStream()
+			s, err := vm.NewStream(root, nil)
 			require.NoError(t, err)
 			_, err = vm.RequestHeaders(s, f.Request, true)
 			require.NoError(t, err)
@@ -478,7 +488,7 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 		}
 		for _, s := range batch {
 			require.Equal(t, 1, s.Ends())
-			require.NoError(t, vm.Finish(s))
+			require.NoError(t, vm.End(s, proxyhost.EndHTTP))
 		}
 	}
 	bounded(t, vm, mid, 8*mib, "two more rounds of 10,000 paused requests")
@@ -486,22 +496,22 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 
 func TestHostile_PanicInFilter(t *testing.T) {
 	module := wasmtest.Module(t, filepath.Join(root(t), "pkg", "wasmtest", "testdata", "probe"))
-	vm := start(t, module, nil)
+	vm, root := start(t, module, nil)
 	probe := workload.Filter{Name: "probe"}
 	req := workload.DefaultRequest
 
-	s := send(t, vm, probe, with(req, "x-panic", "boom"), workload.DefaultResponse)
-	require.Equal(t, host.ActionPause, s.RequestAction)
+	s := send(t, vm, root, probe, with(req, "x-panic", "boom"), workload.DefaultResponse)
+	require.Equal(t, proxyhost.ActionPause, s.RequestAction)
 	require.Equal(t, 1, s.LocalResponses)
 	require.Equal(t, uint32(500), s.Local.Status, "a panic answers the stream with a 500")
-	errs := vm.Logs(host.LogError)
+	errs := vm.Logs(proxyhost.LogError)
 	require.NotEmpty(t, errs)
 	require.Contains(t, errs[len(errs)-1], "panic in proxy_on_request_headers")
 	require.Contains(t, errs[len(errs)-1], "asked to panic: boom")
 
-	s = send(t, vm, probe, req, workload.DefaultResponse)
-	require.Equal(t, host.ActionContinue, s.RequestAction, "the VM keeps serving after a panic")
-	v, _ := host.Header(s.Response, "x-probe")
+	s = send(t, vm, root, probe, req, workload.DefaultResponse)
+	require.Equal(t, proxyhost.ActionContinue, s.RequestAction, "the VM keeps serving after a panic")
+	v, _ := proxyhost.Header(s.Response, "x-probe")
 	require.Equal(t, "seen", v)
 
 	// Many panics, interleaved with good requests: the VM neither traps nor
@@ -509,18 +519,18 @@ func TestHostile_PanicInFilter(t *testing.T) {
 	round := func(n int) {
 		for i := 0; i < n; i++ {
 			if i%2 == 0 {
-				s := send(t, vm, probe, with(req, "x-panic", fmt.Sprint(i)), workload.DefaultResponse)
+				s := send(t, vm, root, probe, with(req, "x-panic", fmt.Sprint(i)), workload.DefaultResponse)
 				require.Equal(t, uint32(500), s.Local.Status)
 			} else {
-				s := send(t, vm, probe, req, workload.DefaultResponse)
-				require.Equal(t, host.ActionContinue, s.RequestAction)
+				s := send(t, vm, root, probe, req, workload.DefaultResponse)
+				require.Equal(t, proxyhost.ActionContinue, s.RequestAction)
 			}
 		}
 	}
 	round(3000) // the heap reaches its steady state after about 1,000 panics (1,500 here)
 	before := vm.MemorySize()
 	round(4000)
-	require.Equal(t, 1+3500, vm.LogCount(host.LogError), "one error line per panic")
+	require.Equal(t, 1+3500, vm.LogCount(proxyhost.LogError), "one error line per panic")
 	bounded(t, vm, before, 1*mib, "2,000 more panics")
 	require.Zero(t, vm.Live())
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/meshwasm/meshwasm/tests/perf/host"
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -161,15 +161,15 @@ func runWasmOpt(ctx context.Context, f workload.Filter, bin, in string) (*WasmOp
 // serveOne starts module in the soak host with f's workload and sends one
 // request through it.
 func serveOne(ctx context.Context, f workload.Filter, module []byte) error {
-	vm, err := host.New(ctx, module, host.Options{PluginConfig: f.Config})
+	vm, root, err := proxyhost.Start(ctx, module, proxyhost.Options{}, "", f.Config)
 	if err != nil {
 		return err
 	}
 	defer vm.Close()
-	if !vm.Started {
-		return fmt.Errorf("plugin refused to start: %v", vm.Logs(host.LogError))
+	if !root.Started {
+		return fmt.Errorf("plugin refused to start: %v", vm.Logs(proxyhost.LogError))
 	}
-	s, err := vm.Request(f.Request, f.Response, f.Answer)
+	s, err := vm.Request(root, f.Request, f.Response, f.Answer)
 	if err != nil {
 		return err
 	}

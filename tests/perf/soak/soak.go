@@ -23,7 +23,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
-	"github.com/meshwasm/meshwasm/tests/perf/host"
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -106,14 +106,14 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	gc := &gcCounter{}
-	vm, err := host.New(ctx, module, host.Options{PluginConfig: f.Config, Env: env, Cache: opts.Cache, Stderr: gc})
+	gc := &GCCounter{}
+	vm, root, err := proxyhost.Start(ctx, module, proxyhost.Options{Env: env, Cache: opts.Cache, Stderr: gc}, "", f.Config)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", f.Name, err, gc.Tail())
 	}
 	defer vm.Close()
-	if !vm.Started {
-		return nil, fmt.Errorf("%s: the plugin refused its configuration: %v", f.Name, vm.Logs(host.LogError))
+	if !root.Started {
+		return nil, fmt.Errorf("%s: the plugin refused its configuration: %v", f.Name, vm.Logs(proxyhost.LogError))
 	}
 	r := &Result{Filter: f.Name, Requests: opts.Requests, Baseline: opts.Baseline, LimitBytes: Limit, Env: opts.Env}
 	r.MemoryStart = vm.MemorySize()
@@ -122,7 +122,7 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 		return Sample{Requests: n, MemoryBytes: vm.MemorySize(), GCCycles: gc.Cycles(), Seconds: time.Since(start).Seconds()}
 	}
 	one := func(i int) error {
-		s, err := vm.Request(f.Request, f.Response, f.Answer)
+		s, err := vm.Request(root, f.Request, f.Response, f.Answer)
 		if err != nil {
 			return fmt.Errorf("%s: request %d: %w\n%s", f.Name, i, err, gc.Tail())
 		}
@@ -181,21 +181,21 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 	r.GrowthBytes = int64(r.MemoryEnd) - int64(r.MemoryBaseline)
 	r.Pass = r.GrowthBytes <= Limit
 	r.GCCycles = gc.Cycles()
-	r.Warnings = vm.LogCount(host.LogWarn)
-	r.Errors = vm.LogCount(host.LogError) + vm.LogCount(host.LogCritical)
+	r.Warnings = vm.LogCount(proxyhost.LogWarn)
+	r.Errors = vm.LogCount(proxyhost.LogError) + vm.LogCount(proxyhost.LogCritical)
 	r.Counters = vm.Metrics()
 	return r, nil
 }
 
-// gcCounter reads the module's stderr: it counts the "gc N @..." lines of
+// GCCounter reads a module's stderr (run it with GODEBUG=gctrace=1): it counts the "gc N @..." lines of
 // GODEBUG=gctrace=1 and keeps the last 16 KiB for error messages.
-type gcCounter struct {
+type GCCounter struct {
 	line   []byte
 	cycles int
 	tail   []byte
 }
 
-func (g *gcCounter) Write(p []byte) (int, error) {
+func (g *GCCounter) Write(p []byte) (int, error) {
 	for _, c := range p {
 		if c != '\n' {
 			if len(g.line) < 256 {
@@ -217,8 +217,8 @@ func (g *gcCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (g *gcCounter) Cycles() int  { return g.cycles }
-func (g *gcCounter) Tail() string { return string(g.tail) }
+func (g *GCCounter) Cycles() int  { return g.cycles }
+func (g *GCCounter) Tail() string { return string(g.tail) }
 
 // WriteCSV writes the series, one row a sample: filter, phase (warmup or
 // measured), requests within the phase, memory, collections so far.

@@ -20,8 +20,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/build/wasmbuild"
-	"github.com/meshwasm/meshwasm/tests/perf/host"
 )
 
 // Noop is the name of the no-op floor module.
@@ -39,10 +39,14 @@ type Filter struct {
 	Config []byte
 	// ConfigSource says where Config came from.
 	ConfigSource string
-	Request      [][2]string
-	Response     [][2]string
+	// AltConfig is a second valid configuration that changes what the
+	// filter does (nil: none given; tests derive one). Tests of several
+	// plugins in one VM and of reconfiguration use it.
+	AltConfig []byte
+	Request   [][2]string
+	Response  [][2]string
 	// Answer answers a callout (nil: 200, empty body).
-	Answer func(*host.Callout) host.Answer
+	Answer func(*proxyhost.Callout) proxyhost.Answer
 }
 
 // Root is the repository root, found from this source file (tests and
@@ -94,6 +98,30 @@ func Filters(root string) ([]Filter, error) {
 	return append(out, noop), nil
 }
 
+// Shipped lists the filters under filters/ (not the no-op floor) and fails
+// when one the project ships (Known) is missing: suites that cover every
+// filter must not pass by one being absent.
+func Shipped(root string) ([]Filter, error) {
+	all, err := Filters(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []Filter
+	names := map[string]bool{}
+	for _, f := range all {
+		if f.Name != Noop {
+			out = append(out, f)
+			names[f.Name] = true
+		}
+	}
+	for _, k := range Known {
+		if !names[k] {
+			return nil, fmt.Errorf("filter %s is missing (filters/%s/main.go): every shipped filter must be covered", k, k)
+		}
+	}
+	return out, nil
+}
+
 // DefaultRequest is the request every filter's workload sends unless it
 // needs another: a browser-like GET through an Istio gateway.
 var DefaultRequest = [][2]string{
@@ -117,8 +145,8 @@ var DefaultResponse = [][2]string{
 }
 
 // Allow is the canned answer of an authorization service that allows.
-func Allow(*host.Callout) host.Answer {
-	return host.Answer{
+func Allow(*proxyhost.Callout) proxyhost.Answer {
+	return proxyhost.Answer{
 		Headers: [][2]string{{":status", "200"}, {"content-type", "application/json"}, {"x-user", "alice"}},
 		Body:    []byte(`{"result": {"allow": true}}`),
 	}
@@ -135,6 +163,8 @@ var files embed.FS
 type File struct {
 	// PluginConfig replaces the wasmplugin.yaml pluginConfig.
 	PluginConfig map[string]any `yaml:"pluginConfig"`
+	// AlternatePluginConfig is Filter.AltConfig.
+	AlternatePluginConfig map[string]any `yaml:"alternatePluginConfig"`
 	// Callout is how the host answers every callout (default: 200, no body).
 	Callout *struct {
 		Headers [][2]string `yaml:"headers"`
@@ -182,9 +212,14 @@ func Get(root, name string) (Filter, error) {
 		}
 		f.ConfigSource = "tests/perf/workload/filters/" + name + ".yaml"
 	}
+	if file.AlternatePluginConfig != nil {
+		if f.AltConfig, err = json.Marshal(file.AlternatePluginConfig); err != nil {
+			return f, fmt.Errorf("workload of %s: %w", name, err)
+		}
+	}
 	if c := file.Callout; c != nil {
-		answer := host.Answer{Headers: c.Headers, Body: []byte(c.Body)}
-		f.Answer = func(*host.Callout) host.Answer { return answer }
+		answer := proxyhost.Answer{Headers: c.Headers, Body: []byte(c.Body)}
+		f.Answer = func(*proxyhost.Callout) proxyhost.Answer { return answer }
 	}
 	return f, nil
 }

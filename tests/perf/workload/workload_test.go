@@ -1,13 +1,14 @@
 package workload
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
 
-	"github.com/meshwasm/meshwasm/tests/perf/host"
+	"github.com/meshwasm/meshwasm/build/proxyhost"
 )
 
 // Filters finds every filters/<name>/main.go without a list, then the floor.
@@ -47,7 +48,7 @@ func TestGet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "outbound|8080||ext-authz.auth.svc.cluster.local", string(v.GetStringBytes("cluster")))
 	require.NotNil(t, hc.Answer)
-	a := hc.Answer(&host.Callout{})
+	a := hc.Answer(&proxyhost.Callout{})
 	require.Equal(t, [2]string{":status", "200"}, a.Headers[0])
 	require.JSONEq(t, `{"result": {"allow": true}}`, string(a.Body))
 
@@ -61,4 +62,26 @@ func TestGet(t *testing.T) {
 
 	_, err = Get(root, "no-such-filter")
 	require.Error(t, err)
+}
+
+// Shipped lists the filters under filters/ and fails when a shipped one is
+// missing.
+func TestShipped(t *testing.T) {
+	root, err := Root()
+	require.NoError(t, err)
+	shipped, err := Shipped(root)
+	require.NoError(t, err)
+	for _, f := range shipped {
+		require.NotEqual(t, Noop, f.Name)
+	}
+	require.GreaterOrEqual(t, len(shipped), len(Known))
+
+	partial := t.TempDir()
+	for _, name := range Known[1:] {
+		dir := filepath.Join(partial, "filters", name)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n"), 0o644))
+	}
+	_, err = Shipped(partial)
+	require.ErrorContains(t, err, "filter "+Known[0]+" is missing")
 }
