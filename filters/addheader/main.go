@@ -50,19 +50,23 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 }
 
 // NewHttpContext implements types.PluginContext.
-func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{plugin: p} }
+// The stream keeps the configuration current when it began: a
+// proxy_on_configure while its response is still to come must not change
+// what happens to it.
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{plugin: p, cfg: p.cfg} }
 
 type stream struct {
 	types.DefaultHttpContext
 	plugin *plugin
+	cfg    *Config
 }
 
 // OnHttpRequestHeaders implements types.HttpContext.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
-	if s.plugin.cfg.Request.Empty() {
+	if s.cfg.Request.Empty() {
 		return types.ActionContinue
 	}
-	if err := apply(headers.Request, s.plugin.cfg.Request); err != nil {
+	if err := apply(headers.Request, s.cfg.Request); err != nil {
 		proxywasm.LogWarnf("addheader: request headers: %v", err)
 	}
 	s.plugin.requestsChanged.Increment(1)
@@ -71,10 +75,10 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 
 // OnHttpResponseHeaders implements types.HttpContext.
 func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
-	if s.plugin.cfg.Response.Empty() {
+	if s.cfg.Response.Empty() {
 		return types.ActionContinue
 	}
-	if err := apply(headers.Response, s.plugin.cfg.Response); err != nil {
+	if err := apply(headers.Response, s.cfg.Response); err != nil {
 		proxywasm.LogWarnf("addheader: response headers: %v", err)
 	}
 	s.plugin.responsesChanged.Increment(1)
