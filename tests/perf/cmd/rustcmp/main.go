@@ -67,7 +67,7 @@ func run(rounds, requests, soakRequests int, out, cargo, only string) error {
 	for _, n := range names {
 		f, err := workload.Get(root, n)
 		if err != nil {
-			return fmt.Errorf("Rust twin %s has no Go module: %w", n, err)
+			return fmt.Errorf("twin %s in tests/perf/rust has no Go module: %w", n, err)
 		}
 		twins = append(twins, f)
 	}
