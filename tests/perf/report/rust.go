@@ -28,18 +28,19 @@ func rustMarkdown(c *rustcmp.Result) string {
 	p("requests (request and response headers, actions, counters, number of warnings). Both modules of every twin then\n")
 	p("run the filter's workload in the soak's host, in %d interleaved rounds of %s requests each (load average %s\n",
 		c.Rounds, soak.Count(c.Requests), c.LoadBefore)
-	p("before, %s after); the ratios use each module's fastest round. *Own work* is a module's cost per request\n", c.LoadAfter)
-	p("minus the no-op module's of the same language: what the filter adds to its floor. Size is the module as shipped\n")
+	p("before, %s after); the ratios use each module's fastest round, the ratio of the median rounds in brackets.\n", c.LoadAfter)
+	p("*Own work* is a module's cost per request")
+	p(" minus the no-op module's of the same language: what the filter adds to its floor. Size is the module as shipped\n")
 	p("(Go with `-s -w`); memory is the linear memory after a soak of %s requests (Go's after its warm-up too).\n\n", soak.Count(soakN))
 	p("| module | per request, Go / Rust | own work (over the floor), Go / Rust | module, Go / Rust | gzipped, Go / Rust | linear memory, Go / Rust |\n")
 	p("| --- | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range c.Twins {
 		own := "- (the floor)"
 		if t.Filter != c.Floor {
-			own = fmt.Sprintf("%s / %s = **%s**", ns(t.Go.OverFloorNs), ns(t.Rust.OverFloorNs), times(t.OverFloor))
+			own = fmt.Sprintf("%s / %s = **%s** (%s)", ns(t.Go.OverFloorNs), ns(t.Rust.OverFloorNs), times(t.OverFloor), times(t.OverFloorMedian))
 		}
-		p("| %s | %s / %s = **%s** | %s | %s / %s = %s | %s / %s = **%s** | %s / %s = **%s** |\n", t.Filter,
-			ns(t.Go.NsPerRequest.Min), ns(t.Rust.NsPerRequest.Min), times(t.PerRequest), own,
+		p("| %s | %s / %s = **%s** (%s) | %s | %s / %s = %s | %s / %s = **%s** | %s / %s = **%s** |\n", t.Filter,
+			ns(t.Go.NsPerRequest.Min), ns(t.Rust.NsPerRequest.Min), times(t.PerRequest), times(t.PerRequestMedian), own,
 			kb(t.Go.Bytes), kb(t.Rust.Bytes), times(t.Size), kb(t.Go.GzipBytes), kb(t.Rust.GzipBytes), times(t.SizeGzip),
 			mib(t.Go.MemoryBytes), mib(t.Rust.MemoryBytes), times(t.Memory))
 	}

@@ -151,9 +151,13 @@ type Twin struct {
 	// OverFloor is Go's own work over Rust's (0 for the floor itself, or
 	// when Rust's own work does not measure above its floor).
 	OverFloor float64 `json:"go_over_rust_over_floor"`
-	Size      float64 `json:"go_over_rust_bytes"`
-	SizeGzip  float64 `json:"go_over_rust_gzip_bytes"`
-	Memory    float64 `json:"go_over_rust_memory"`
+	// PerRequestMedian and OverFloorMedian are the same ratios of the
+	// median rounds: on a busy machine, one lucky round can move a minimum.
+	PerRequestMedian float64 `json:"go_over_rust_per_request_median"`
+	OverFloorMedian  float64 `json:"go_over_rust_over_floor_median"`
+	Size             float64 `json:"go_over_rust_bytes"`
+	SizeGzip         float64 `json:"go_over_rust_gzip_bytes"`
+	Memory           float64 `json:"go_over_rust_memory"`
 }
 
 // Result is the comparison: results/rust.json, and the Rust section of
@@ -197,9 +201,12 @@ func (r *Result) Derive(floor string) error {
 		t.Go.OverFloorNs = t.Go.NsPerRequest.Min - f.Go.NsPerRequest.Min
 		t.Rust.OverFloorNs = t.Rust.NsPerRequest.Min - f.Rust.NsPerRequest.Min
 		t.PerRequest = ratio(t.Go.NsPerRequest.Min, t.Rust.NsPerRequest.Min)
-		t.OverFloor = 0
+		t.PerRequestMedian = ratio(t.Go.NsPerRequest.Median, t.Rust.NsPerRequest.Median)
+		t.OverFloor, t.OverFloorMedian = 0, 0
 		if t != f {
 			t.OverFloor = ratio(t.Go.OverFloorNs, t.Rust.OverFloorNs)
+			t.OverFloorMedian = ratio(t.Go.NsPerRequest.Median-f.Go.NsPerRequest.Median,
+				t.Rust.NsPerRequest.Median-f.Rust.NsPerRequest.Median)
 		}
 		t.Size = ratio(float64(t.Go.Bytes), float64(t.Rust.Bytes))
 		t.SizeGzip = ratio(float64(t.Go.GzipBytes), float64(t.Rust.GzipBytes))

@@ -81,7 +81,7 @@ func TestSummarise(t *testing.T) {
 
 func TestDerive(t *testing.T) {
 	side := func(min float64, bytes, gz int, mem uint64) Side {
-		return Side{NsPerRequest: Stat{Min: min}, Bytes: bytes, GzipBytes: gz, MemoryBytes: mem}
+		return Side{NsPerRequest: Stat{Min: min, Median: 2 * min}, Bytes: bytes, GzipBytes: gz, MemoryBytes: mem}
 	}
 	r := &Result{Twins: []*Twin{
 		{Filter: "addheader", Go: side(6000, 3000, 800, 8<<20), Rust: side(2000, 100, 50, 1<<20)},
@@ -94,11 +94,14 @@ func TestDerive(t *testing.T) {
 	require.InDelta(t, 4000, a.Go.OverFloorNs, 1e-9)
 	require.InDelta(t, 1500, a.Rust.OverFloorNs, 1e-9)
 	require.InDelta(t, 4000.0/1500, a.OverFloor, 1e-9)
+	require.InDelta(t, 3.0, a.PerRequestMedian, 1e-9)
+	require.InDelta(t, 8000.0/3000, a.OverFloorMedian, 1e-9)
 	require.InDelta(t, 30.0, a.Size, 1e-9)
 	require.InDelta(t, 16.0, a.SizeGzip, 1e-9)
 	require.InDelta(t, 8.0, a.Memory, 1e-9)
 	require.InDelta(t, 4.0, r.Twins[1].PerRequest, 1e-9)
 	require.Zero(t, r.Twins[1].OverFloor, "the floor has no own work")
+	require.Zero(t, r.Twins[1].OverFloorMedian)
 	require.Zero(t, r.Twins[2].OverFloor, "no own work measured above the floor: no ratio")
 	require.Equal(t, "noop", r.Floor)
 	require.Error(t, (&Result{Twins: r.Twins[:1]}).Derive("noop"))
