@@ -89,6 +89,11 @@ func run(results, wasmOpt, out, only string, measure, rust bool) error {
 		if err := json.Unmarshal(data, &rustCmp); err != nil {
 			return fmt.Errorf("rust.json: %w", err)
 		}
+		// The ratios come from the figures, so a rust.json written before
+		// a ratio was added renders whole.
+		if err := rustCmp.Derive(workload.Noop); err != nil {
+			return fmt.Errorf("rust.json: %w", err)
+		}
 	}
 
 	filters, err := workload.Filters(root)
