@@ -109,7 +109,7 @@ func TestRustMarkdown(t *testing.T) {
 	md := rustMarkdown(&c)
 	require.Contains(t, md, "## Against the same filters in Rust")
 	require.Contains(t, md, "3 interleaved rounds of 20k requests each (load average 1.10 1.20 1.30\nbefore, 1.40 1.50 1.60 after)")
-	require.Contains(t, md, "a soak of 1M requests")
+	require.Contains(t, md, "a soak of 1M\nrequests")
 	require.Contains(t, md, "| addheader | 6000 ns / 2000 ns = **3.00×** (2.90×) | 4300 ns / 1600 ns = **2.69×** (2.54×) | 2909 KiB / 110 KiB = 26.35× | 829 KiB / 48 KiB = **17.22×** | 8.00 MiB / 1.12 MiB = **7.11×** |")
 	require.Contains(t, md, "| noop | 1700 ns / 400 ns = **4.25×** (4.39×) | - (the floor) |")
 

@@ -29,9 +29,9 @@ func rustMarkdown(c *rustcmp.Result) string {
 	p("run the filter's workload in the soak's host, in %d interleaved rounds of %s requests each (load average %s\n",
 		c.Rounds, soak.Count(c.Requests), c.LoadBefore)
 	p("before, %s after); the ratios use each module's fastest round, the ratio of the median rounds in brackets.\n", c.LoadAfter)
-	p("*Own work* is a module's cost per request")
-	p(" minus the no-op module's of the same language: what the filter adds to its floor. Size is the module as shipped\n")
-	p("(Go with `-s -w`); memory is the linear memory after a soak of %s requests (Go's after its warm-up too).\n\n", soak.Count(soakN))
+	p("*Own work* is a module's cost per request minus the no-op module's of the same language: what the filter adds\n")
+	p("to its floor. Size is the module as shipped (Go with `-s -w`); memory is the linear memory after a soak of %s\n", soak.Count(soakN))
+	p("requests (Go's after its warm-up too).\n\n")
 	p("| module | per request, Go / Rust | own work (over the floor), Go / Rust | module, Go / Rust | gzipped, Go / Rust | linear memory, Go / Rust |\n")
 	p("| --- | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range c.Twins {
