@@ -117,7 +117,7 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-.PHONY: bench soak benchmarks
+.PHONY: bench soak rustcmp benchmarks
 ## bench: every filter's Benchmark<Name>_Request and the no-op module's, native and wasm, compared with benchstat
 bench:
 	@go run ./tests/perf/cmd/bench
@@ -126,10 +126,15 @@ bench:
 soak:
 	@go run ./tests/perf/cmd/soak
 
-## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, module sizes, build times; ~15 min)
+## rustcmp: the Go modules against their Rust twins in tests/perf/rust (needs Debian's cargo; results/rust.json)
+rustcmp:
+	@go run ./tests/perf/cmd/rustcmp
+
+## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, rustcmp, sizes, build times; ~15 min)
 benchmarks:
 	@$(MAKE) --no-print-directory bench
 	@$(MAKE) --no-print-directory soak
+	@$(MAKE) --no-print-directory rustcmp
 	@go run ./tests/perf/cmd/benchmarks
 
 define FILTER_RULES

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
 	"github.com/meshwasm/meshwasm/tests/perf/soak"
 )
 
@@ -110,6 +111,8 @@ type Report struct {
 	Date    string    `json:"date"`
 	Noop    string    `json:"noop"`
 	Filters []*Filter `json:"filters"`
+	// Rust compares the Go modules with their Rust twins (cmd/rustcmp).
+	Rust *rustcmp.Result `json:"rust,omitempty"`
 }
 
 // Derive fills in the ratios against native and the no-op module (the
@@ -292,6 +295,7 @@ func (r *Report) Markdown(benchstat string) string {
 	p("Series: [tests/perf/results/soak.csv](tests/perf/results/soak.csv). Operators bound a module's memory with\n")
 	p("`GOGC` in the WasmPlugin's `vmConfig.env` (see the README, Deploy); `go run ./tests/perf/cmd/soak -env GOGC=50`\n")
 	p("shows its effect.\n")
+	b.WriteString(rustMarkdown(r.Rust))
 
 	if benchstat != "" {
 		p("\n## benchstat: wasm against native\n\n```\n%s```\n", benchstat)

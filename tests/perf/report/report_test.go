@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -94,4 +96,28 @@ func TestReadBench(t *testing.T) {
 func TestHeavy(t *testing.T) {
 	require.Equal(t, []string{}, Heavy([]byte("\x00runtime.main\x00fmt.Sprintf\x00")))
 	require.Equal(t, []string{"encoding/json"}, Heavy([]byte("\x00encoding/json.Unmarshal\x00")))
+}
+
+// The Rust section renders rust.json's figures with the ratios Derive
+// computes, and is absent without a comparison.
+func TestRustMarkdown(t *testing.T) {
+	data, err := os.ReadFile("testdata/rust.json")
+	require.NoError(t, err)
+	var c rustcmp.Result
+	require.NoError(t, json.Unmarshal(data, &c))
+	require.NoError(t, c.Derive("noop"))
+	md := rustMarkdown(&c)
+	require.Contains(t, md, "## Against the same filters in Rust")
+	require.Contains(t, md, "3 interleaved rounds of 20k requests each (load average 1.10 1.20 1.30\nbefore, 1.40 1.50 1.60 after)")
+	require.Contains(t, md, "a soak of 1M\nrequests")
+	require.Contains(t, md, "| addheader | 6000 ns / 2000 ns = **3.00×** (2.90×) | 4300 ns / 1600 ns = **2.69×** (2.54×) | 2909 KiB / 110 KiB = 26.35× | 829 KiB / 48 KiB = **17.22×** | 8.00 MiB / 1.12 MiB = **7.11×** |")
+	require.Contains(t, md, "| noop | 1700 ns / 400 ns = **4.25×** (4.39×) | - (the floor) |")
+
+	rep := &Report{Rust: &c}
+	require.Contains(t, rep.Markdown(""), "| noop | 1700 ns / 400 ns = **4.25×** (4.39×)")
+	js, err := rep.JSON()
+	require.NoError(t, err)
+	require.Contains(t, string(js), `"go_over_rust_per_request": 3`)
+	require.Empty(t, rustMarkdown(nil))
+	require.NotContains(t, (&Report{}).Markdown(""), "Against the same filters in Rust")
 }

@@ -2,7 +2,8 @@
 // repository root from the results of `make bench` and `make soak`
 // (tests/perf/results) and its own measurements of every module: size
 // (default, without -s -w, and after binaryen's wasm-opt as an experiment)
-// and cold and warm build time. `make benchmarks` runs all three.
+// and cold and warm build time, with the comparison against the Rust twins
+// (rust.json, from `make rustcmp`). `make benchmarks` runs all four.
 //
 //	go run ./tests/perf/cmd/benchmarks [-results tests/perf/results] [-wasm-opt wasm-opt]
 package main
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/meshwasm/meshwasm/tests/perf/report"
+	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
 	"github.com/meshwasm/meshwasm/tests/perf/soak"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
@@ -30,14 +32,15 @@ func main() {
 	out := flag.String("out", "", "directory for BENCHMARKS.md and BENCHMARKS.json (default: the repository root)")
 	measure := flag.Bool("measure", true, "build every module to measure it (false: reuse modules.json in -results)")
 	only := flag.String("filters", "", "comma-separated filters (default: every filters/*/main.go and noop)")
+	rust := flag.Bool("rust", true, "include the comparison with the Rust twins (rust.json in -results, from make rustcmp)")
 	flag.Parse()
-	if err := run(*results, *wasmOpt, *out, *only, *measure); err != nil {
+	if err := run(*results, *wasmOpt, *out, *only, *measure, *rust); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmarks:", err)
 		os.Exit(1)
 	}
 }
 
-func run(results, wasmOpt, out, only string, measure bool) error {
+func run(results, wasmOpt, out, only string, measure, rust bool) error {
 	ctx := context.Background()
 	root, err := workload.Root()
 	if err != nil {
@@ -77,6 +80,21 @@ func run(results, wasmOpt, out, only string, measure bool) error {
 	if err := json.Unmarshal(data, &soaks); err != nil {
 		return err
 	}
+	var rustCmp *rustcmp.Result
+	if rust {
+		data, err := os.ReadFile(filepath.Join(results, "rust.json"))
+		if err != nil {
+			return fmt.Errorf("%w (run make rustcmp first, or pass -rust=false)", err)
+		}
+		if err := json.Unmarshal(data, &rustCmp); err != nil {
+			return fmt.Errorf("rust.json: %w", err)
+		}
+		// The ratios come from the figures, so a rust.json written before
+		// a ratio was added renders whole.
+		if err := rustCmp.Derive(workload.Noop); err != nil {
+			return fmt.Errorf("rust.json: %w", err)
+		}
+	}
 
 	filters, err := workload.Filters(root)
 	if err != nil {
@@ -88,7 +106,7 @@ func run(results, wasmOpt, out, only string, measure bool) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	rep := &report.Report{Machine: report.ThisMachine(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC")}
+	rep := &report.Report{Machine: report.ThisMachine(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Rust: rustCmp}
 	var missing []string
 	modules := map[string]*report.Module{}
 	modulesFile := filepath.Join(results, "modules.json")
