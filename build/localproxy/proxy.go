@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetratelabs/wazero"
+
 	"github.com/meshwasm/meshwasm/build/proxyhost"
 )
 
@@ -37,6 +39,9 @@ type Options struct {
 	// Log receives the module's log lines and the proxy's own (nil:
 	// discarded).
 	Log io.Writer
+	// Cache, when set, shares compiled code between proxies of one process
+	// (tests start many).
+	Cache wazero.CompilationCache
 }
 
 // Proxy is the filter running in front of an upstream: an http.Handler.
@@ -128,6 +133,7 @@ func (p *Proxy) startEcho() (*url.URL, error) {
 
 func (p *Proxy) startPlugin() error {
 	vm, err := proxyhost.New(p.ctx, p.opts.Module, proxyhost.Options{
+		Cache:  p.opts.Cache,
 		Stderr: logWriter{p.logger, p.opts.Name},
 		Log:    p.moduleLog,
 		Clusters: func(name string) bool {

@@ -19,12 +19,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
 
 	"github.com/meshwasm/meshwasm/build/localproxy"
 	"github.com/meshwasm/meshwasm/build/manifest"
 	"github.com/meshwasm/meshwasm/build/proxyhost"
 	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 )
+
+// cache shares the modules' compiled code between the proxies the tests
+// start.
+var cache = wazero.NewCompilationCache()
 
 // root is the repository root, two levels above this package.
 var root = filepath.Join("..", "..")
@@ -85,6 +90,7 @@ func start(t *testing.T, name string, config []byte, clusters map[string]string,
 		Config:   config,
 		Clusters: map[string]*url.URL{},
 		LogLevel: proxyhost.LogDebug,
+		Cache:    cache,
 	}
 	for n, raw := range clusters {
 		u, err := url.Parse(raw)
