@@ -38,6 +38,9 @@ func TestAddHeader_RequestAndResponse(t *testing.T) {
 	// What Envoy's connection manager adds before the filters.
 	require.Equal(t, []string{"http"}, e.headers["x-forwarded-proto"])
 	require.Len(t, e.headers["x-request-id"], 1)
+	// Nothing the client did not send: Go's transport would add its own
+	// accept-encoding (and undo the upstream's gzip) unless told not to.
+	require.NotContains(t, e.headers, "accept-encoding")
 
 	// A request body streams through to the upstream (the filter never
 	// sees it), and the method and query reach it unchanged.
