@@ -34,7 +34,7 @@ func Echo() http.Handler {
 				fmt.Fprintf(bw, "%s: %s\n", strings.ToLower(name), v)
 			}
 		}
-		bw.WriteString("\n")
+		_, _ = bw.WriteString("\n")
 		_, _ = io.Copy(bw, r.Body)
 		_ = bw.Flush()
 	})

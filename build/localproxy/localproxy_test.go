@@ -15,7 +15,7 @@ import (
 )
 
 func TestRequestPairs(t *testing.T) {
-	r := httptest.NewRequest("GET", "/a%2Fb?x=1", nil)
+	r := httptest.NewRequest(http.MethodGet, "/a%2Fb?x=1", nil)
 	r.Host = "shop.example.com"
 	r.Header.Set("Connection", "x-hop, keep-alive")
 	r.Header.Set("X-Hop", "1")
@@ -30,7 +30,7 @@ func TestRequestPairs(t *testing.T) {
 		{"accept", "a"}, {"accept", "b"}, {"x-request-id", "given"}, {"x-forwarded-proto", "http"},
 	}, hs)
 
-	r = httptest.NewRequest("GET", "http://h/abs?q", nil)
+	r = httptest.NewRequest(http.MethodGet, "http://h/abs?q", nil)
 	hs = requestPairs(r)
 	require.Equal(t, "/abs?q", pseudo(hs, ":path"), "absolute-form request line")
 	id := pseudo(hs, "x-request-id")
@@ -71,7 +71,7 @@ func TestParseLogLevel(t *testing.T) {
 func TestEcho(t *testing.T) {
 	srv := httptest.NewServer(Echo())
 	defer srv.Close()
-	req, _ := http.NewRequest("PUT", srv.URL+"/p?q=1", strings.NewReader("body"))
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/p?q=1", strings.NewReader("body"))
 	req.Host = "h.example"
 	req.Header.Set("X-B", "2")
 	req.Header.Add("X-A", "1")
@@ -100,7 +100,7 @@ func TestCall(t *testing.T) {
 	defer slow.Close()
 	ctx, cancel := timeoutContext(context.Background(), 50)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", slow.URL, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, slow.URL, nil)
 	a, reset := call(client, req)
 	require.False(t, reset)
 	require.Equal(t, localAnswer(504, bodyTimeout), a)
@@ -109,7 +109,7 @@ func TestCall(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	req, _ = http.NewRequest("GET", "http://"+addr+"/", nil)
+	req, _ = http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
 	a, reset = call(client, req)
 	require.False(t, reset)
 	require.Equal(t, "503", pseudo(a.Headers, ":status"))
@@ -120,17 +120,17 @@ func TestCall(t *testing.T) {
 		_, _ = w.Write(make([]byte, maxCalloutResponse+1))
 	}))
 	defer big.Close()
-	req, _ = http.NewRequest("GET", big.URL, nil)
+	req, _ = http.NewRequest(http.MethodGet, big.URL, nil)
 	_, reset = call(client, req)
 	require.True(t, reset)
 
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-User", "alice")
-		w.WriteHeader(201)
+		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, "hi")
 	}))
 	defer ok.Close()
-	req, _ = http.NewRequest("GET", ok.URL, nil)
+	req, _ = http.NewRequest(http.MethodGet, ok.URL, nil)
 	a, reset = call(client, req)
 	require.False(t, reset)
 	require.Equal(t, "201", pseudo(a.Headers, ":status"))

@@ -47,7 +47,7 @@ func meshwasm(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", binPath, "./build/cmd/meshwasm")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			binErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	require.NoError(t, binErr)
@@ -92,7 +92,8 @@ func run(t *testing.T, wait time.Duration, args ...string) *running {
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-r.done
+		err := <-r.done
+		_ = err // killed here, or stopped by the test already
 	})
 	lines := make(chan string, 1)
 	go func() {

@@ -132,8 +132,15 @@ func client() *http.Client {
 	return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableCompression: true}}
 }
 
+// answer is a response, its body read and closed.
+type answer struct {
+	StatusCode int
+	Proto      string
+	Header     http.Header
+}
+
 // do sends a request and returns the response with its body read.
-func do(t *testing.T, c *http.Client, method, u string, headers map[string]string, body io.Reader) (*http.Response, string) {
+func do(t *testing.T, c *http.Client, method, u string, headers map[string]string, body io.Reader) (answer, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, u, body)
 	require.NoError(t, err)
@@ -149,7 +156,7 @@ func do(t *testing.T, c *http.Client, method, u string, headers map[string]strin
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	return res, string(b)
+	return answer{StatusCode: res.StatusCode, Proto: res.Proto, Header: res.Header}, string(b)
 }
 
 // echo is what the built-in echo upstream received.

@@ -181,11 +181,14 @@ func TestHTTPCallout_ClientGoneWhilePaused(t *testing.T) {
 	})
 	p := start(t, "httpcallout", calloutConfig(t, map[string]any{"timeout_ms": 10000}), map[string]string{authCluster: auth.URL}, "")
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", p.URL()+"/orders", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/orders", nil)
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
-		_, err := client().Do(req)
+		res, err := client().Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
 		done <- err
 	}()
 	select {

@@ -93,7 +93,7 @@ func TestMakeRun_WithoutEnvoy_Serves(t *testing.T) {
 	m := regexp.MustCompile(`on (http://127\.0\.0\.1:[0-9]+) `).FindStringSubmatch(line)
 	require.NotNil(t, m, line)
 
-	req, err := http.NewRequest("GET", m[1]+"/", nil)
+	req, err := http.NewRequest(http.MethodGet, m[1]+"/", nil)
 	require.NoError(t, err)
 	req.Header.Set("x-debug-token", "s")
 	res, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -230,7 +231,7 @@ func drive(ctx context.Context, client *http.Client, base string, request [][2]s
 // path and host) and reads the whole answer, which must be a 200.
 func once(ctx context.Context, client *http.Client, base string, request [][2]string) error {
 	var method, path, host string
-	req, err := http.NewRequestWithContext(ctx, "GET", base, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base, nil)
 	if err != nil {
 		return err
 	}
@@ -279,8 +280,8 @@ func clusterOf(config []byte) string {
 func answerHandler(a proxyhost.Answer) http.Handler {
 	status := http.StatusOK
 	for _, h := range a.Headers {
-		if h[0] == ":status" {
-			fmt.Sscan(h[1], &status)
+		if n, err := strconv.Atoi(h[1]); h[0] == ":status" && err == nil {
+			status = n
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
