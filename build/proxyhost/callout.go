@@ -144,11 +144,16 @@ func (v *VM) Answer(c *Callout, a Answer) error {
 	return err
 }
 
-// Reset reports a callout that failed without an answer: a reset, a
-// timeout, a refused connection (Context::onHttpCallFailure):
-// proxy_on_http_call_response(root, token, 0, 0, 0) with no answer to read
-// (the header maps come back empty, the body NotFound) and proxy_get_status
-// answering BrokenConnection "reset".
+// Reset reports a callout whose stream was reset before a complete answer
+// (Context::onHttpCallFailure, which Envoy's async client calls from
+// onReset): proxy_on_http_call_response(root, token, 0, 0, 0) with no answer
+// to read (the header maps come back empty, the body NotFound) and
+// proxy_get_status answering BrokenConnection "reset".
+//
+// A timeout or an upstream Envoy cannot reach is not a reset: the router
+// inside Envoy's async client answers it locally, and the module gets that
+// answer through Answer (504 "upstream request timeout"; 503 "no healthy
+// upstream" or "upstream connect error or disconnect/reset before headers").
 func (v *VM) Reset(c *Callout) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

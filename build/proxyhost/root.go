@@ -58,9 +58,7 @@ func (v *VM) NewRoot(rootID string, config []byte) (*Root, error) {
 		return r, err
 	}
 	if v.ex.vmStart != nil {
-		v.vmStarting = true
 		res, err := v.call("proxy_on_vm_start", v.ex.vmStart, r.ID, uint64(r.ID), uint64(len(v.opts.VMConfig)))
-		v.vmStarting = false
 		if err != nil {
 			return r, err
 		}

@@ -139,7 +139,10 @@ func (v *VM) live(s *Stream) error {
 
 // RequestHeaders delivers the request headers (Context::decodeHeaders): the
 // context is created if needed, the map is readable and writable during the
-// callback and, if it pauses, until the module continues the stream.
+// callback and, if it pauses, until the module continues the stream. Header
+// names are given lowercase, as Envoy's codecs deliver them (HTTP/1 names
+// are lowercased, HTTP/2 and 3 require it). This host runs no body or
+// trailer callbacks.
 func (v *VM) RequestHeaders(s *Stream, headers [][2]string, endOfStream bool) (Action, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -34,7 +34,8 @@ type Options struct {
 	// locked and must not call the VM: the answer comes later, from any
 	// goroutine, through Answer or Reset. An error is a request that could
 	// not be started (proxy_http_call then answers InternalFailure). Nil
-	// leaves every callout in Pending for the caller to answer.
+	// starts nothing: the caller answers what Pending lists (which holds
+	// every callout not yet answered, dispatched or not).
 	Dispatch func(*Callout) error
 }
 
@@ -73,8 +74,6 @@ type VM struct {
 	// proxy-wasm-cpp-host's contextOrEffectiveContext resolves host calls
 	// to the effective context when set, else the current one.
 	current, effective uint32
-	// vmStarting is true while proxy_on_vm_start runs.
-	vmStarting bool
 	// after holds what Envoy defers until the module call returns
 	// (WasmBase::addAfterVmCallAction): local replies.
 	after []func() error
@@ -256,6 +255,7 @@ func (v *VM) call(name string, fn api.Function, current uint32, params ...uint64
 			next := v.after[0]
 			v.after = v.after[1:]
 			if err := next(); err != nil {
+				v.after = nil
 				return res, err
 			}
 		}

@@ -106,7 +106,7 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	gc := &gcCounter{}
+	gc := &GCCounter{}
 	vm, root, err := proxyhost.Start(ctx, module, proxyhost.Options{Env: env, Cache: opts.Cache, Stderr: gc}, "", f.Config)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", f.Name, err, gc.Tail())
@@ -187,15 +187,15 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 	return r, nil
 }
 
-// gcCounter reads the module's stderr: it counts the "gc N @..." lines of
+// GCCounter reads a module's stderr (run it with GODEBUG=gctrace=1): it counts the "gc N @..." lines of
 // GODEBUG=gctrace=1 and keeps the last 16 KiB for error messages.
-type gcCounter struct {
+type GCCounter struct {
 	line   []byte
 	cycles int
 	tail   []byte
 }
 
-func (g *gcCounter) Write(p []byte) (int, error) {
+func (g *GCCounter) Write(p []byte) (int, error) {
 	for _, c := range p {
 		if c != '\n' {
 			if len(g.line) < 256 {
@@ -217,8 +217,8 @@ func (g *gcCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (g *gcCounter) Cycles() int  { return g.cycles }
-func (g *gcCounter) Tail() string { return string(g.tail) }
+func (g *GCCounter) Cycles() int  { return g.cycles }
+func (g *GCCounter) Tail() string { return string(g.tail) }
 
 // WriteCSV writes the series, one row a sample: filter, phase (warmup or
 // measured), requests within the phase, memory, collections so far.
