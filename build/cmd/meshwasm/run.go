@@ -59,6 +59,9 @@ func runRun(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
+		fmt.Fprintf(os.Stderr, "meshwasm run: building %s\n", pos[0])
+	}
 	src, err := localproxy.Load(ctx, pos[0], *configPath, *toolchain)
 	if err != nil {
 		return err
