@@ -89,21 +89,42 @@ lint: $(GOLANGCI)
 fmt: $(GOLANGCI)
 	@$(GOLANGCI) fmt --config .golangci.yml $$(go list -m -f '{{.Dir}}/...')
 
-## run: try a filter in a local Envoy (make run FILTER=addheader): filters/$(FILTER)/envoy.yaml, needs envoy or func-e
+# make run without Envoy: where meshwasm run listens, what it proxies to (empty:
+# its built-in echo upstream), the plugin configuration file (empty: the
+# filter's wasmplugin.yaml pluginConfig) and the callout clusters (NAME=URL,...).
+LISTEN    ?= 127.0.0.1:10000
+UPSTREAM  ?=
+CONFIG    ?=
+CLUSTERS  ?=
+# Under make -n the run recipe still runs (it calls $(MAKE)); it then prints
+# the meshwasm run command rather than starting it.
+DRYRUN    := $(findstring n,$(firstword -$(MAKEFLAGS)))
+
+## run: try a filter (make run FILTER=addheader): in Envoy with filters/$(FILTER)/envoy.yaml when envoy or func-e is on PATH, else in meshwasm run (LISTEN, UPSTREAM, CONFIG, CLUSTERS)
 run:
 	@if [ -z "$(filter $(FILTER),$(FILTERS))" ]; then \
 		echo "make run: FILTER must name a filter: $(FILTERS)" >&2; exit 2; fi
 	@if command -v envoy >/dev/null 2>&1; then envoy=(envoy); \
 	elif command -v func-e >/dev/null 2>&1; then envoy=(func-e run); \
 	else \
-		echo "make run: neither envoy nor func-e is on PATH." >&2; \
-		echo "Install Envoy >= 1.33 (https://www.envoyproxy.io/docs/envoy/latest/start/install)" >&2; \
-		echo "or func-e, which fetches Envoy itself (https://func-e.io), then run make run FILTER=$(FILTER) again." >&2; \
-		exit 1; \
+		echo "make run: neither envoy nor func-e is on PATH: running the filter in meshwasm run (production is Envoy/Istio; see the README's Try it)" >&2; \
+		$(MAKE) --no-print-directory tool && \
+		$(if $(DRYRUN),echo )exec $(BIN) run filters/$(FILTER) -listen "$(LISTEN)" $(if $(UPSTREAM),-upstream "$(UPSTREAM)") \
+			$(if $(CONFIG),-config "$(CONFIG)") $(if $(CLUSTERS),-cluster "$(CLUSTERS)"); \
+		exit $$?; \
 	fi; \
 	$(MAKE) --no-print-directory wasm-$(FILTER) && \
 	echo "Envoy on :10000, in front of an upstream on 127.0.0.1:8080 (filters/$(FILTER)/envoy.yaml)" && \
 	exec "$${envoy[@]}" -c filters/$(FILTER)/envoy.yaml $(ENVOY_ARGS)
+
+CONNECTIONS ?= 32
+REQUESTS    ?= 20000
+.PHONY: load
+## load: a bounded load test over loopback (make load FILTER=addheader): REQUESTS=20000 over CONNECTIONS=32 through meshwasm run, and through it without a filter; fails on any error or lost request
+load:
+	@if [ -z "$(filter $(FILTER),$(FILTERS))" ]; then \
+		echo "make load: FILTER must name a filter: $(FILTERS)" >&2; exit 2; fi
+	@go run ./tests/perf/cmd/load -filter $(FILTER) -connections $(CONNECTIONS) -requests $(REQUESTS)
 
 FUZZ      ?= ^Fuzz
 FUZZTIME  ?= 10s

@@ -82,3 +82,32 @@ func TestRender_Errors(t *testing.T) {
 		require.ErrorContains(t, err, tc.want, n)
 	}
 }
+
+func TestPluginConfig(t *testing.T) {
+	doc := []byte(`apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+spec:
+  url: oci://r/x:dev
+  pluginConfig:
+    timeout_ms: 12345678901234567
+    request:
+      set:
+        x-environment: prod
+      remove: [x-debug-token]
+`)
+	got, err := PluginConfig(doc)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"timeout_ms":12345678901234567,"request":{"set":{"x-environment":"prod"},"remove":["x-debug-token"]}}`, string(got))
+	require.Contains(t, string(got), "12345678901234567", "a large number is not rounded")
+
+	none, err := PluginConfig([]byte("kind: WasmPlugin\nspec:\n  url: oci://r/x\n"))
+	require.NoError(t, err)
+	require.Nil(t, none)
+
+	_, err = PluginConfig([]byte("kind: Deployment\nspec: {}\n"))
+	require.ErrorContains(t, err, "want WasmPlugin")
+	_, err = PluginConfig([]byte("kind: WasmPlugin\nspec:\n  pluginConfig: [1]\n"))
+	require.ErrorContains(t, err, "not an object")
+	_, err = PluginConfig([]byte("kind: [\n"))
+	require.Error(t, err)
+}

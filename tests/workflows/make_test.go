@@ -1,12 +1,19 @@
 package workflows
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -27,11 +34,105 @@ func makeWithout(t *testing.T, args ...string) (string, error) {
 	return string(out), err
 }
 
+// Without envoy or func-e, make run runs the filter in meshwasm run with
+// the make variables as its flags (make -n prints the command).
 func TestMakeRun_WithoutEnvoy(t *testing.T) {
-	out, err := makeWithout(t, "run", "FILTER=addheader")
-	require.Error(t, err, out)
-	require.Contains(t, out, "neither envoy nor func-e is on PATH")
-	require.Contains(t, out, "Install Envoy >= 1.33")
+	out, err := makeWithout(t, "-n", "run", "FILTER=addheader", "LISTEN=127.0.0.1:18080",
+		"UPSTREAM=http://127.0.0.1:8080", "CONFIG=my.json", "CLUSTERS=auth=http://127.0.0.1:9000,b=http://127.0.0.1:9001")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "neither envoy nor func-e is on PATH: running the filter in meshwasm run")
+	require.Contains(t, out, "exec dist/bin/meshwasm run filters/addheader -listen 127.0.0.1:18080 -upstream http://127.0.0.1:8080 "+
+		"-config my.json -cluster auth=http://127.0.0.1:9000,b=http://127.0.0.1:9001\n")
+
+	out, err = makeWithout(t, "-n", "run", "FILTER=regexrepl")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "exec dist/bin/meshwasm run filters/regexrepl -listen 127.0.0.1:10000\n")
+}
+
+// For real: with only make, go and mkdir on PATH (no envoy), make run
+// builds the filter and serves it; curl's request shows the filter's edits.
+func TestMakeRun_WithoutEnvoy_Serves(t *testing.T) {
+	bin := t.TempDir()
+	for _, tool := range []string{"make", "go", "mkdir"} {
+		p, err := exec.LookPath(tool)
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink(p, filepath.Join(bin, tool)))
+	}
+	cmd := exec.Command(filepath.Join(bin, "make"), "--no-print-directory", "run", "FILTER=addheader", "LISTEN=127.0.0.1:0")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "PATH="+bin)
+	// Its own process group, so that SIGTERM reaches meshwasm under make.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "meshwasm run: ") {
+				lines <- sc.Text()
+			}
+		}
+		done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	})
+	var line string
+	select {
+	case line = <-lines:
+	case err := <-done:
+		t.Fatalf("make run exited: %v\n%s", err, stderr.String())
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("make run did not serve within 3 minutes\n%s", stderr.String())
+	}
+	m := regexp.MustCompile(`on (http://127\.0\.0\.1:[0-9]+) `).FindStringSubmatch(line)
+	require.NotNil(t, m, line)
+
+	req, err := http.NewRequest(http.MethodGet, m[1]+"/", nil)
+	require.NoError(t, err)
+	req.Header.Set("x-debug-token", "s")
+	res, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, "meshwasm", res.Header.Get("X-Served-By"))
+	require.Contains(t, string(body), "\nx-environment: prod\n")
+	require.NotContains(t, string(body), "x-debug-token")
+
+	require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM))
+	select {
+	case err := <-done:
+		// make reports the signal its child stopped on, or meshwasm's
+		// clean exit; either way meshwasm has stopped.
+		_ = err
+	case <-time.After(20 * time.Second):
+		t.Fatalf("make run did not stop on SIGTERM\n%s", stderr.String())
+	}
+	require.Contains(t, stderr.String(), "neither envoy nor func-e is on PATH")
+}
+
+// syncBuffer collects a process's output written from its goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestMakeRun_UnknownFilter(t *testing.T) {

@@ -7,6 +7,7 @@
 //	meshwasm push LAYOUT -ref REGISTRY/REPO:TAG [-insecure] [-manifest-template T -manifest-out F]
 //	meshwasm manifest -template T -layout LAYOUT -url oci://... -o F
 //	meshwasm new -name NAME [-root DIR]
+//	meshwasm run DIR|FILE.wasm [-listen ADDR] [-upstream URL] [-config FILE] [-cluster NAME=URL]... [-log-level LEVEL]
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 type command struct {
@@ -29,10 +31,12 @@ var commands = []command{
 	{"push", "push an image layout to a registry", runPush},
 	{"manifest", "write the Istio WasmPlugin for an image", runManifest},
 	{"new", "scaffold a new filter under filters/", runNew},
+	{"run", "serve a filter locally over HTTP in front of an upstream (no Envoy needed)", runRun},
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM too: `meshwasm run` stops cleanly under a process manager.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(os.Args) < 2 {
 		usage()

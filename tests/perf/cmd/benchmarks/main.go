@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/meshwasm/meshwasm/tests/perf/load"
 	"github.com/meshwasm/meshwasm/tests/perf/report"
 	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
 	"github.com/meshwasm/meshwasm/tests/perf/soak"
@@ -174,6 +175,14 @@ func run(results, wasmOpt, out, only string, measure, rust bool) error {
 		return err
 	}
 	md := rep.Markdown(string(bytes.TrimLeft(benchstat, "\n")))
+	// make load's figures, kept in load.json, stay in the regenerated page.
+	loads, err := load.Records(filepath.Join(results, "load.json"))
+	if err != nil {
+		return err
+	}
+	if len(loads) > 0 {
+		md = load.Splice(md, load.Section(loads))
+	}
 	if err := os.WriteFile(filepath.Join(out, "BENCHMARKS.md"), []byte(md), 0o644); err != nil {
 		return err
 	}
