@@ -39,6 +39,9 @@ type plugin struct {
 	cfg       *Config
 	rewritten proxywasm.MetricCounter
 	dropped   proxywasm.MetricCounter
+	// scratch is where a rule builds its result: a VM runs one callback at
+	// a time, and a result is copied out before the next rule runs.
+	scratch []byte
 }
 
 // OnPluginStart implements types.PluginContext.
@@ -79,7 +82,15 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if cfg.Empty() {
 		return types.ActionContinue
 	}
-	values := make([]value, len(cfg.Headers))
+	// Most configurations rewrite one or two headers: their values live on
+	// the stack, so a request no rule matches allocates nothing.
+	var onStack [4]value
+	values := onStack[:0]
+	if len(cfg.Headers) <= len(onStack) {
+		values = onStack[:len(cfg.Headers)]
+	} else {
+		values = make([]value, len(cfg.Headers))
+	}
 	dropped := false
 	for i := range cfg.Rules {
 		r := &cfg.Rules[i]
@@ -90,8 +101,8 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		if v.skip {
 			continue
 		}
-		out := r.Regex.ReplaceAllString(v.current, r.Replace)
-		if out == v.current {
+		out, changed := r.match.apply(v.current, &s.plugin.scratch)
+		if !changed {
 			continue
 		}
 		if reason := badResult(r.Header, out); reason != "" {
