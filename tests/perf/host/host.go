@@ -236,6 +236,13 @@ type VM struct {
 	unimplemented map[string]int
 	stderr        *tailBuffer
 
+	// Body is what Request sends after the request headers: one
+	// proxy_on_request_body per element, of that many bytes, the last with
+	// end of stream. The contents are not kept (proxy_get_buffer_bytes on
+	// the request body answers NotFound).
+	Body []int
+	body api.Function
+
 	// Started is false when proxy_on_configure (or proxy_on_vm_start)
 	// returned failure: Envoy then refuses the plugin.
 	Started bool
@@ -499,8 +506,20 @@ func (v *VM) Request(request, response [][2]string, answer func(*Callout) Answer
 	if err != nil {
 		return s, err
 	}
-	if _, err := v.RequestHeaders(s, request, true); err != nil {
+	if _, err := v.RequestHeaders(s, request, len(v.Body) == 0); err != nil {
 		return s, err
+	}
+	// Envoy calls proxy_on_request_body only when the module exports it
+	// (proxy-wasm-cpp-host ContextBase::onRequestBody).
+	for i, n := range v.Body {
+		if v.body == nil {
+			if v.body = v.mod.ExportedFunction("proxy_on_request_body"); v.body == nil {
+				break
+			}
+		}
+		if _, err := v.call("proxy_on_request_body", v.body, uint64(s.ID), uint64(n), flag(i == len(v.Body)-1)); err != nil {
+			return s, err
+		}
 	}
 	for len(v.pending) > 0 {
 		c := v.callouts[v.pending[0]]

@@ -43,6 +43,9 @@ type Options struct {
 	WarmupMax int
 	Env       map[string]string
 	Cache     wazero.CompilationCache
+	// Body, when set, gives every request a body in chunks of these sizes
+	// (host.VM.Body).
+	Body []int
 }
 
 // DefaultOptions are the full soak's: a warm-up until two collections (at
@@ -112,6 +115,7 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 		return nil, fmt.Errorf("%s: %w\n%s", f.Name, err, gc.Tail())
 	}
 	defer vm.Close()
+	vm.Body = opts.Body
 	if !vm.Started {
 		return nil, fmt.Errorf("%s: the plugin refused its configuration: %v", f.Name, vm.Logs(host.LogError))
 	}
