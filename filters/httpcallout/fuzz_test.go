@@ -45,6 +45,10 @@ var answerSeeds = []answer{
 	{"099", "", "", []byte{0xff, 0xfe}, false},
 	{"200", "x-user", strings.Repeat("v", 70000), []byte(`{"allow": true`), false},
 	{"403", "content-type", "text/html\r\n", []byte(strings.Repeat("<", 70000)), false},
+	// Nesting past maxJSONDepth: denied before gjson's recursive parse.
+	{"200", "x-user", "alice", []byte(strings.Repeat("[", 100000)), false},
+	{"200", "x-user", "alice", []byte(`{"allow": true, "x": ` + strings.Repeat("[", 65) + strings.Repeat("]", 65) + `}`), false},
+	{"200", "x-user", "alice", []byte(`{"allow": true, "x": "` + strings.Repeat("[", 1000) + `"}`), false},
 }
 
 func FuzzHttpCallout_Callback(f *testing.F) {

@@ -68,9 +68,13 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-// NewHttpContext implements types.PluginContext.
+// NewHttpContext implements types.PluginContext. The stream keeps the
+// configuration current when it begins: proxy_on_configure may run again on
+// this root context while a callout is in flight (Envoy calls it when the
+// plugin's configuration changes), and a paused request must be decided by
+// the rules it was sent under, not half by the old and half by the new.
 func (p *plugin) NewHttpContext(uint32) types.HttpContext {
-	return &stream{plugin: p}
+	return &stream{plugin: p, cfg: p.cfg}
 }
 
 // stream is one request. A paused request ends exactly once: the callback
@@ -78,6 +82,9 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 type stream struct {
 	types.DefaultHttpContext
 	plugin *plugin
+	// cfg is the configuration the stream began under, used by every
+	// callback of the stream; plugin.cfg may have changed since.
+	cfg *Config
 	// paused is true from a successful dispatch until the callback.
 	paused bool
 	// done is true once the host has finished with the stream; a late
@@ -87,8 +94,16 @@ type stream struct {
 
 // OnHttpRequestHeaders implements types.HttpContext: one callout per request.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
-	cfg := s.plugin.cfg
-	path, _, _ := headers.Request.Get(":path")
+	cfg := s.cfg
+	// One read of the whole map: proxy_get_header_map_value answers only a
+	// header's first value (Envoy's Context::getHeaderMapValue returns
+	// result[0]), and a forwarded header must reach the callout with every
+	// value the upstream will see.
+	reqHeaders, err := headers.Request.All()
+	if err != nil {
+		return s.fail(false, "%v", err)
+	}
+	path, _ := first(reqHeaders, ":path")
 	for _, prefix := range cfg.SkipPathPrefixes {
 		if strings.HasPrefix(path, prefix) {
 			s.plugin.skipped.Increment(1)
@@ -106,12 +121,19 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			callout = append(callout, [2]string{name, value})
 		}
 	}
+	// A header sent more than once is forwarded with every value, each as
+	// its own entry in the client's order: the authorization service must
+	// see each value the upstream may use, not only the first. Envoy hands
+	// names lowercase, as forward_headers are; EqualFold keeps any other
+	// host's casing from hiding a value.
 	for _, name := range cfg.ForwardHeaders {
-		if v, ok, err := headers.Request.Get(name); err == nil && ok {
-			add(name, v)
+		for _, h := range reqHeaders {
+			if strings.EqualFold(h[0], name) {
+				add(name, h[1])
+			}
 		}
 	}
-	method, _, _ := headers.Request.Get(":method")
+	method, _ := first(reqHeaders, ":method")
 	add(forwardedMethod, method)
 	add(forwardedURI, path)
 
@@ -132,7 +154,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 		return
 	}
 	s.paused = false
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 
 	answer, _ := proxywasm.GetHttpCallResponseHeaders()
 	status, ok := statusOf(answer)
@@ -157,7 +179,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 
 // allow copies the configured answer headers onto the request and resumes it.
 func (s *stream) allow(answer [][2]string, status int) {
-	for _, name := range s.plugin.cfg.CopyResponseHeaders {
+	for _, name := range s.cfg.CopyResponseHeaders {
 		v, ok := first(answer, name)
 		if !ok {
 			continue
@@ -180,7 +202,7 @@ func (s *stream) allow(answer [][2]string, status int) {
 // deny answers the client: the configured or the callout's status, body and
 // headers.
 func (s *stream) deny(answer [][2]string, status, bodySize int) {
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 	code := cfg.DenyStatus
 	if code == 0 {
 		code = 403
@@ -216,7 +238,7 @@ func (s *stream) deny(answer [][2]string, status, bodySize int) {
 // (in the callback) or still in its request-headers callback. It returns the
 // action for the latter.
 func (s *stream) fail(resume bool, format string, args ...any) types.Action {
-	cfg := s.plugin.cfg
+	cfg := s.cfg
 	s.plugin.failed.Increment(1)
 	if cfg.FailOpen {
 		proxywasm.LogWarnf("httpcallout: "+format+"; failing open", args...)
@@ -236,13 +258,27 @@ func (s *stream) fail(resume bool, format string, args ...any) types.Action {
 }
 
 // jsonAllows reports whether path holds true in the callout's JSON body.
-// A body that is missing, too large or not JSON denies.
+// A body that is missing or not JSON denies. A body past a bound, larger
+// than maxJSONBody or nested deeper than maxJSONDepth, denies with a
+// warning before any recursive parse sees it: the work per answer stays
+// bounded, and an authorization service that answers so is worth a look.
 func jsonAllows(path string, bodySize int) bool {
-	if bodySize <= 0 || bodySize > maxJSONBody {
+	if bodySize <= 0 {
+		return false
+	}
+	if bodySize > maxJSONBody {
+		proxywasm.LogWarnf("httpcallout: callout answer body of %d bytes is larger than %d, not evaluated; denying", bodySize, maxJSONBody)
 		return false
 	}
 	body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
-	if err != nil || !gjson.ValidBytes(body) {
+	if err != nil {
+		return false
+	}
+	if !nestingWithin(body, maxJSONDepth) {
+		proxywasm.LogWarnf("httpcallout: callout answer body nests arrays or objects deeper than %d, not evaluated; denying", maxJSONDepth)
+		return false
+	}
+	if !gjson.ValidBytes(body) {
 		return false
 	}
 	return gjson.GetBytes(body, path).Type == gjson.True

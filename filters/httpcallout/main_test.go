@@ -303,6 +303,38 @@ func TestHttpCallout_Forwarding(t *testing.T) {
 	})
 }
 
+// TestHttpCallout_ForwardingRepeatedHeader: a forwarded header the client
+// sends more than once reaches the callout with every value, each as its own
+// entry and in the client's order, so the authorization service sees every
+// value the upstream may use.
+func TestHttpCallout_ForwardingRepeatedHeader(t *testing.T) {
+	const cfg = `{"cluster": "` + cluster + `", "forward_headers": ["x-api-key", "authorization"]}`
+	req := [][2]string{
+		{":method", "GET"}, {":path", "/"}, {":authority", "example.com"},
+		{"x-api-key", "key-checked"}, {"authorization", "Bearer a"}, {"x-api-key", "key-used"},
+		{"x-other", "o"}, {"X-Api-Key", "key-third"},
+	}
+	twin(t, func(t *testing.T, vm types.VMContext) {
+		host := mustStart(t, vm, cfg)
+		id := host.InitializeHttpContext()
+		require.Equal(t, types.ActionPause, host.CallOnRequestHeaders(id, req, false))
+		callouts := host.GetCalloutAttributesFromContext(id)
+		require.Len(t, callouts, 1)
+		var forwarded [][2]string
+		for _, h := range callouts[0].Headers {
+			if h[0] == "x-api-key" || h[0] == "authorization" {
+				forwarded = append(forwarded, h)
+			}
+		}
+		require.Equal(t, [][2]string{
+			{"x-api-key", "key-checked"}, {"x-api-key", "key-used"}, {"x-api-key", "key-third"},
+			{"authorization", "Bearer a"},
+		}, forwarded)
+		host.CallOnHttpCallResponse(callouts[0].CalloutID, [][2]string{{":status", "200"}}, nil, nil)
+		resumed(t, host, id)
+	})
+}
+
 func TestHttpCallout_ExplicitAuthority(t *testing.T) {
 	const cfg = "cluster=auth_service\nauthority=auth.internal:9000\nforward_headers=authorization, cookie\nallow_statuses=200,204\n"
 	twin(t, func(t *testing.T, vm types.VMContext) {
