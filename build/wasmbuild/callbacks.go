@@ -30,10 +30,12 @@ const sdkTypes = binding.SDKModule + "/proxywasm/types"
 // packages are the ones `go list -deps` selects for this very build (same
 // GOOS, GOARCH and workspace); a declaration of the method with any receiver
 // other than types.DefaultHttpContext, in any of them, keeps the callback.
-// Anything the scan cannot read keeps every callback.
-func pruneBinding(ctx context.Context, dir, gowork, tmp string) error {
+// Anything the scan cannot read keeps every callback. flags are the build's
+// own flags that choose files (-tags): the scan must see what the build
+// compiles.
+func pruneBinding(ctx context.Context, dir, gowork, tmp string, flags ...string) error {
 	env := []string{"GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOWORK=" + gowork}
-	unused, err := unusedCallbacks(ctx, dir, env)
+	unused, err := unusedCallbacks(ctx, dir, env, flags)
 	if err != nil || len(unused) == 0 {
 		return nil
 	}
@@ -53,8 +55,9 @@ type listedPackage struct {
 
 // unusedCallbacks returns the optional callbacks whose method no package of
 // the build declares, sorted.
-func unusedCallbacks(ctx context.Context, dir string, env []string) ([]string, error) {
-	out, err := goOutput(ctx, dir, env, "list", "-deps", "-json=ImportPath,Dir,GoFiles,Standard", ".")
+func unusedCallbacks(ctx context.Context, dir string, env, flags []string) ([]string, error) {
+	args := append(append([]string{"list", "-deps"}, flags...), "-json=ImportPath,Dir,GoFiles,Standard", ".")
+	out, err := goOutput(ctx, dir, env, args...)
 	if err != nil {
 		return nil, err
 	}
