@@ -11,7 +11,7 @@ import (
 // proxy-wasm-cpp-host skips it (WasmBase::getFunctions leaves it null and
 // ContextBase checks before calling).
 type exports struct {
-	alloc, contextCreate, vmStart, configure, requestHeaders, responseHeaders,
+	alloc, contextCreate, vmStart, configure, requestHeaders, requestBody, responseHeaders,
 	done, log, del, callResponse api.Function
 }
 
@@ -26,6 +26,7 @@ func (e *exports) bind(mod api.Module) error {
 		{"proxy_on_vm_start", &e.vmStart, false},
 		{"proxy_on_configure", &e.configure, false},
 		{"proxy_on_request_headers", &e.requestHeaders, false},
+		{"proxy_on_request_body", &e.requestBody, false},
 		{"proxy_on_response_headers", &e.responseHeaders, false},
 		{"proxy_on_done", &e.done, false},
 		{"proxy_on_log", &e.log, false},

@@ -172,6 +172,26 @@ func (v *VM) RequestHeaders(s *Stream, headers [][2]string, endOfStream bool) (A
 	return act, nil
 }
 
+// RequestBody delivers one chunk of size bytes of request body
+// (Context::decodeData). Envoy calls proxy_on_request_body only when the
+// module exports it (proxy-wasm-cpp-host ContextBase::onRequestBody checks
+// wasm_->on_request_body_), so a module without it costs nothing per chunk.
+// The bytes themselves are not kept: proxy_get_buffer_bytes on the request
+// body answers NotFound.
+func (v *VM) RequestBody(s *Stream, size int, endOfStream bool) (Action, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := v.live(s); err != nil {
+		return ActionContinue, err
+	}
+	if v.ex.requestBody == nil || !s.started {
+		return ActionContinue, nil
+	}
+	s.Calls = append(s.Calls, "request_body")
+	res, err := v.call("proxy_on_request_body", v.ex.requestBody, s.ID, uint64(s.ID), uint64(size), flag(endOfStream))
+	return Action(res), err
+}
+
 // ResponseHeaders delivers the response headers (Context::encodeHeaders):
 // nothing reaches the module for a stream whose request headers it never
 // saw; otherwise the map is readable and writable during the callback and
@@ -321,13 +341,21 @@ func (v *VM) localReply(s *Stream) error {
 // r, request headers, every callout dispatched meanwhile answered by answer
 // (nil answers 200 with an empty body), response headers unless a local
 // reply answered the request, and the end in EndHTTP order.
-func (v *VM) Request(r *Root, request, response [][2]string, answer func(*Callout) Answer) (*Stream, error) {
+//
+// body, when given, is the request body in chunks of these sizes: one
+// RequestBody call each, the last with end of stream.
+func (v *VM) Request(r *Root, request, response [][2]string, answer func(*Callout) Answer, body ...int) (*Stream, error) {
 	s, err := v.NewStream(r, nil)
 	if err != nil {
 		return s, err
 	}
-	if _, err := v.RequestHeaders(s, request, true); err != nil {
+	if _, err := v.RequestHeaders(s, request, len(body) == 0); err != nil {
 		return s, err
+	}
+	for i, n := range body {
+		if _, err := v.RequestBody(s, n, i == len(body)-1); err != nil {
+			return s, err
+		}
 	}
 	for pending := v.Pending(); len(pending) > 0; pending = v.Pending() {
 		c := pending[0]

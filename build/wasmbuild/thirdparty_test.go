@@ -63,6 +63,9 @@ func TestBuild_EnvoyTarget(t *testing.T) {
 	for _, imp := range imports(t, module) {
 		require.Contains(t, oldest, imp)
 	}
+	// The body method is declared in the tagged file only: the callback
+	// scan must see the files the build compiles.
+	require.True(t, exportNames(t, module)["proxy_on_request_body"], "a tagged file's body method keeps its export")
 	lines := strings.Split(strings.TrimSpace(log), "\n")
 	require.Len(t, lines, 1, log)
 	require.Regexp(t, `^stubbed for Envoy 1\.33 \(return ENOSYS\): (wasi_snapshot_preview1\.[a-z_]+, )*wasi_snapshot_preview1\.fd_filestat_get(, wasi_snapshot_preview1\.[a-z_]+)*$`, lines[0])

@@ -170,6 +170,9 @@ func buildGo(ctx context.Context, dir, out string, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if err := pruneBinding(ctx, dir, gowork, tmp, tags...); err != nil {
+		return err
+	}
 
 	// An empty build ID: Go derives it from action IDs that include the
 	// temporary paths of this build, so it would differ on every build.

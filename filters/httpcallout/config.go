@@ -45,9 +45,11 @@ type Config struct {
 	ForwardHeaders []string
 	// Allow[s] is true when callout status s lets the request through.
 	Allow [600]bool
-	// AllowJSONPath, when set, is a gjson path into the callout's body that
-	// must hold true for an allowing status to allow.
+	// AllowJSONPath, when set, is a path into the callout's body (gjson's
+	// syntax for keys and indexes) that must hold true for an allowing
+	// status to allow; allowPath is its keys.
 	AllowJSONPath string
+	allowPath     jsonPath
 	// CopyResponseHeaders are set on the request from an allowing answer.
 	CopyResponseHeaders []string
 
@@ -129,6 +131,9 @@ func parseConfig(c *config.Config) (*Config, error) {
 	if c.Has("allow_json_path") {
 		if cfg.AllowJSONPath, err = c.RequiredString("allow_json_path"); err != nil {
 			return nil, err
+		}
+		if cfg.allowPath, err = parseJSONPath(cfg.AllowJSONPath); err != nil {
+			return nil, config.Errorf(c, "allow_json_path", "%v", err)
 		}
 	}
 	if cfg.CopyResponseHeaders, err = headerList(c, "copy_response_headers", nil); err != nil {

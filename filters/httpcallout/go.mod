@@ -7,6 +7,7 @@ require (
 	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
 	github.com/tidwall/gjson v1.20.1
+	github.com/valyala/fastjson v1.6.10
 )
 
 require (
@@ -16,7 +17,6 @@ require (
 	github.com/tetratelabs/wazero v1.7.2 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
-	github.com/valyala/fastjson v1.6.10 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
-	"github.com/tidwall/gjson"
+	"github.com/valyala/fastjson"
 
 	"github.com/meshwasm/meshwasm/pkg/config"
 	"github.com/meshwasm/meshwasm/pkg/headers"
@@ -52,6 +52,12 @@ type plugin struct {
 	types.DefaultPluginContext
 	cfg                              *Config
 	allowed, denied, failed, skipped proxywasm.MetricCounter
+	// json parses callout bodies for allow_json_path, reusing its memory
+	// from one answer to the next (a VM runs one callback at a time).
+	json fastjson.Parser
+	// callout is where a request's callout headers are put together; the
+	// SDK serializes them before DispatchHttpCall returns.
+	callout [][2]string
 }
 
 // OnPluginStart implements types.PluginContext.
@@ -112,8 +118,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 	}
 
-	callout := make([][2]string, 0, len(cfg.calloutHeaders)+len(cfg.ForwardHeaders)+2)
-	callout = append(callout, cfg.calloutHeaders...)
+	callout := append(s.plugin.callout[:0], cfg.calloutHeaders...)
 	// Envoy hands the filter valid values; checking costs little and keeps a
 	// value that could split a header out of the callout whatever the host.
 	add := func(name, value string) {
@@ -137,6 +142,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	add(forwardedMethod, method)
 	add(forwardedURI, path)
 
+	s.plugin.callout = callout
 	if _, err := dispatchHttpCall(cfg.Cluster, callout, nil, nil, cfg.TimeoutMs, s.onAnswer); err != nil {
 		return s.fail(false, "dispatch to cluster %q failed: %v", cfg.Cluster, err)
 	}
@@ -168,8 +174,8 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 	}
 
 	if cfg.Allow[status] {
-		if cfg.AllowJSONPath == "" || jsonAllows(cfg.AllowJSONPath, bodySize) {
-			s.allow(answer, status)
+		if cfg.AllowJSONPath == "" || s.plugin.jsonAllows(cfg.allowPath, bodySize) {
+			s.allow(answer)
 			return
 		}
 		proxywasm.LogDebugf("httpcallout: %q does not hold true in the answer", cfg.AllowJSONPath)
@@ -178,7 +184,7 @@ func (s *stream) onAnswer(_, bodySize, _ int) {
 }
 
 // allow copies the configured answer headers onto the request and resumes it.
-func (s *stream) allow(answer [][2]string, status int) {
+func (s *stream) allow(answer [][2]string) {
 	for _, name := range s.cfg.CopyResponseHeaders {
 		v, ok := first(answer, name)
 		if !ok {
@@ -193,7 +199,9 @@ func (s *stream) allow(answer [][2]string, status int) {
 		}
 	}
 	s.plugin.allowed.Increment(1)
-	proxywasm.LogDebugf("httpcallout: allowed (callout status %d)", status)
+	// A fixed message: the SDK formats a message before the host drops it
+	// below its log level, and this line is logged for every request.
+	proxywasm.LogDebug("httpcallout: allowed")
 	if err := proxywasm.ResumeHttpRequest(); err != nil {
 		proxywasm.LogWarnf("httpcallout: resuming the request: %v", err)
 	}
@@ -262,7 +270,7 @@ func (s *stream) fail(resume bool, format string, args ...any) types.Action {
 // than maxJSONBody or nested deeper than maxJSONDepth, denies with a
 // warning before any recursive parse sees it: the work per answer stays
 // bounded, and an authorization service that answers so is worth a look.
-func jsonAllows(path string, bodySize int) bool {
+func (p *plugin) jsonAllows(path jsonPath, bodySize int) bool {
 	if bodySize <= 0 {
 		return false
 	}
@@ -278,10 +286,14 @@ func jsonAllows(path string, bodySize int) bool {
 		proxywasm.LogWarnf("httpcallout: callout answer body nests arrays or objects deeper than %d, not evaluated; denying", maxJSONDepth)
 		return false
 	}
-	if !gjson.ValidBytes(body) {
+	if !validJSON(body) {
 		return false
 	}
-	return gjson.GetBytes(body, path).Type == gjson.True
+	v, err := p.json.ParseBytes(body)
+	if err != nil {
+		return false
+	}
+	return path.holdsTrue(v)
 }
 
 // statusOf reads :status strictly: three digits, 100–599.

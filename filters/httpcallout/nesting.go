@@ -1,8 +1,8 @@
 package main
 
 // maxJSONDepth is the deepest nesting of arrays and objects that
-// allow_json_path is evaluated on; a deeper body denies. gjson validates and
-// searches by recursion, one Go stack frame or more per level, and a
+// allow_json_path is evaluated on; a deeper body denies. fastjson validates and
+// parses by recursion, one Go stack frame or more per level, and a
 // module's stack lives in its linear memory, which never shrinks: a body of
 // a million '[' grew it by hundreds of MiB and then overflowed the stack,
 // trapping the VM for good. An authorization answer is a few levels deep
@@ -10,12 +10,12 @@ package main
 const maxJSONDepth = 64
 
 // nestingWithin reports whether no array or object in body is nested more
-// than limit deep. It counts brackets outside strings, with gjson's string
+// than limit deep. It counts brackets outside strings, with JSON's string
 // rules (a backslash escapes the next byte, a quote ends the string), in
 // one pass without recursion or allocation. Along any prefix that is valid
-// JSON its count equals gjson's recursion depth, and gjson stops at the
-// first byte that is not valid, so a body that passes bounds gjson's
-// recursion by limit. It does not validate: gjson still does.
+// JSON its count equals fastjson's recursion depth, and fastjson stops at
+// the first byte that is not valid, so a body that passes bounds fastjson's
+// recursion by limit. It does not validate: fastjson still does.
 func nestingWithin(body []byte, limit int) bool {
 	depth := 0
 	inString, escaped := false, false

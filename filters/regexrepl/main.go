@@ -32,13 +32,23 @@ func main() {}
 type vm struct{ types.DefaultVMContext }
 
 // NewPluginContext implements types.VMContext.
-func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
+func (*vm) NewPluginContext(uint32) types.PluginContext {
+	p := &plugin{}
+	p.stream.plugin = p
+	return p
+}
 
 type plugin struct {
 	types.DefaultPluginContext
 	cfg       *Config
 	rewritten proxywasm.MetricCounter
 	dropped   proxywasm.MetricCounter
+	// scratch is where a rule builds its result: a VM runs one callback at
+	// a time, and a result is copied out before the next rule runs.
+	scratch []byte
+	// stream serves every HTTP stream: a stream of this filter keeps no
+	// state of its own, so one value saves an allocation per request.
+	stream stream
 }
 
 // OnPluginStart implements types.PluginContext.
@@ -57,7 +67,7 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 }
 
 // NewHttpContext implements types.PluginContext.
-func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{plugin: p} }
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &p.stream }
 
 type stream struct {
 	types.DefaultHttpContext
@@ -79,7 +89,15 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if cfg.Empty() {
 		return types.ActionContinue
 	}
-	values := make([]value, len(cfg.Headers))
+	// Most configurations rewrite one or two headers: their values live on
+	// the stack, so a request no rule matches allocates nothing.
+	var onStack [4]value
+	values := onStack[:0]
+	if len(cfg.Headers) <= len(onStack) {
+		values = onStack[:len(cfg.Headers)]
+	} else {
+		values = make([]value, len(cfg.Headers))
+	}
 	dropped := false
 	for i := range cfg.Rules {
 		r := &cfg.Rules[i]
@@ -90,8 +108,8 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		if v.skip {
 			continue
 		}
-		out := r.Regex.ReplaceAllString(v.current, r.Replace)
-		if out == v.current {
+		out, changed := r.match.apply(v.current, &s.plugin.scratch)
+		if !changed {
 			continue
 		}
 		if reason := badResult(r.Header, out); reason != "" {

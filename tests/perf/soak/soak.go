@@ -43,6 +43,9 @@ type Options struct {
 	WarmupMax int
 	Env       map[string]string
 	Cache     wazero.CompilationCache
+	// Body, when set, gives every request a body in chunks of these sizes
+	// (proxyhost.VM.Request).
+	Body []int
 }
 
 // DefaultOptions are the full soak's: a warm-up until two collections (at
@@ -122,7 +125,7 @@ func Run(ctx context.Context, f workload.Filter, module []byte, opts Options) (*
 		return Sample{Requests: n, MemoryBytes: vm.MemorySize(), GCCycles: gc.Cycles(), Seconds: time.Since(start).Seconds()}
 	}
 	one := func(i int) error {
-		s, err := vm.Request(root, f.Request, f.Response, f.Answer)
+		s, err := vm.Request(root, f.Request, f.Response, f.Answer, opts.Body...)
 		if err != nil {
 			return fmt.Errorf("%s: request %d: %w\n%s", f.Name, i, err, gc.Tail())
 		}

@@ -47,3 +47,26 @@ func TestCount(t *testing.T) {
 		require.Equal(t, want, Count(n))
 	}
 }
+
+// The binding makes GOGC 25 the module's default, and an operator's GOGC
+// in the VM's environment still wins: the same requests cost the default
+// about four collections for each one under GOGC=100, and less memory.
+func TestRun_DefaultGOGC(t *testing.T) {
+	root, err := workload.Root()
+	require.NoError(t, err)
+	// httpcallout's workload allocates about a kilobyte a request.
+	f, err := workload.Get(root, "httpcallout")
+	require.NoError(t, err)
+	module := wasmtest.Module(t, f.Dir)
+	opts := Options{Requests: 30_000, Every: 10_000}
+	byDefault, err := Run(context.Background(), f, module, opts)
+	require.NoError(t, err)
+	opts.Env = map[string]string{"GOGC": "100"}
+	operator, err := Run(context.Background(), f, module, opts)
+	require.NoError(t, err)
+	t.Logf("GC cycles: %d by default, %d with GOGC=100; memory %d and %d bytes",
+		byDefault.GCCycles, operator.GCCycles, byDefault.MemoryEnd, operator.MemoryEnd)
+	require.GreaterOrEqual(t, operator.GCCycles, 1, "the workload allocates enough to collect under GOGC=100")
+	require.GreaterOrEqual(t, byDefault.GCCycles, 2*operator.GCCycles)
+	require.Less(t, byDefault.MemoryEnd, operator.MemoryEnd)
+}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,8 +36,21 @@ func main() {
 	out := flag.String("out", "", "directory for soak.csv, soak.png, soak.json (default <repo>/tests/perf/results)")
 	only := flag.String("filters", "", "comma-separated filters to soak (default: every filters/*/main.go and noop)")
 	env := flag.String("env", "", "comma-separated KEY=VALUE environment for the modules, e.g. GOGC=50")
+	body := flag.String("body", "", "a request body as CHUNKSxBYTES, e.g. 16x65536 (1 MiB in 64 KiB chunks); default none")
 	flag.Parse()
 	opts := soak.Options{Requests: *requests, Every: *every, Baseline: *baseline, WarmupGC: *warmGC, WarmupMax: *warmMax}
+	if *body != "" {
+		chunks, size, ok := strings.Cut(*body, "x")
+		n, err1 := strconv.Atoi(chunks)
+		b, err2 := strconv.Atoi(size)
+		if !ok || err1 != nil || err2 != nil || n <= 0 || b < 0 {
+			fmt.Fprintf(os.Stderr, "soak: -body %q: want CHUNKSxBYTES, e.g. 16x65536\n", *body)
+			os.Exit(2)
+		}
+		for i := 0; i < n; i++ {
+			opts.Body = append(opts.Body, b)
+		}
+	}
 	if err := run(opts, *out, *only, *env); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
