@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -238,13 +239,13 @@ func headerList(c *config.Config, key string, def []string, refused ...string) (
 		if err := headers.ValidRegularName(name); err != nil {
 			return nil, fail("%v", err)
 		}
-		if contains(reserved, name) {
+		if slices.Contains(reserved, name) {
 			return nil, fail("header %q cannot be copied: it belongs to the connection or the message framing", name)
 		}
-		if contains(refused, name) {
+		if slices.Contains(refused, name) {
 			return nil, fail("header %q cannot be listed here: the filter sets it itself", name)
 		}
-		if contains(names, name) {
+		if slices.Contains(names, name) {
 			return nil, fail("header %q is listed twice", name)
 		}
 		names = append(names, name)
@@ -317,13 +318,4 @@ func checkMethod(m string) error {
 		return fmt.Errorf("%q is not a valid HTTP method", m)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
