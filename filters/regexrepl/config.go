@@ -51,7 +51,7 @@ func (c *Config) Empty() bool { return len(c.Rules) == 0 }
 
 // parseConfig reads either form: {"rules": [...]} (JSON only), or a single
 // rule whose keys sit at the top level (JSON or KEY=VALUE lines).
-func parseConfig(c *config.Config) (*Config, error) {
+func parseConfig(c *config.Object) (*Config, error) {
 	if c.Empty() {
 		return &Config{}, nil
 	}
@@ -64,15 +64,15 @@ func parseConfig(c *config.Config) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i, rc := range list {
-			r, err := parseRule(rc, i)
+		for _, rc := range list {
+			r, err := parseRule(rc)
 			if err != nil {
 				return nil, err
 			}
 			rules = append(rules, r)
 		}
 	} else {
-		r, err := parseRule(c, 0)
+		r, err := parseRule(c)
 		if err != nil {
 			return nil, err
 		}
@@ -96,57 +96,45 @@ func (c *Config) slot(name string) int {
 	return len(c.Headers) - 1
 }
 
-// parseRule reads and compiles rule i. Every error it returns names the rule
-// ("rule i: ...") beside the key path.
-func parseRule(c *config.Config, i int) (Rule, error) {
+// parseRule reads and compiles one rule. Its errors name the rule by their
+// key path: rules[i].regex in the list form, regex in the single-rule form.
+func parseRule(c *config.Object) (Rule, error) {
 	var r Rule
 	if err := c.Known(ruleKeys...); err != nil {
-		return r, inRule(i, err)
+		return r, err
 	}
 
 	header, err := c.String("header", defaultHeader)
 	if err != nil {
-		return r, inRule(i, err)
+		return r, err
 	}
 	r.Header = headers.Lower(header)
 	if err := checkHeader(r.Header); err != nil {
-		return r, config.Errorf(c, "header", "rule %d: %v", i, err)
+		return r, c.Errorf("header", "%v", err)
 	}
 
 	if !c.Has("regex") {
-		return r, config.Errorf(c, "regex", "rule %d: regex is required", i)
+		return r, c.Errorf("regex", "is required")
 	}
 	expr, err := c.String("regex", "")
 	if err != nil {
-		return r, inRule(i, err)
+		return r, err
 	}
 	if r.Regex, err = compile(expr); err != nil {
-		return r, config.Errorf(c, "regex", "rule %d: %v", i, err)
+		return r, c.Errorf("regex", "%v", err)
 	}
 
 	if !c.Has("replace") {
-		return r, config.Errorf(c, "replace", "rule %d: replace is required (it may be empty, which deletes every match)", i)
+		return r, c.Errorf("replace", "is required (it may be empty, which deletes every match)")
 	}
 	if r.Replace, err = c.String("replace", ""); err != nil {
-		return r, inRule(i, err)
+		return r, err
 	}
 	if err := checkReplace(r.Replace, r.Regex); err != nil {
-		return r, config.Errorf(c, "replace", "rule %d: %v", i, err)
+		return r, c.Errorf("replace", "%v", err)
 	}
 	r.match = newMatcher(r.Regex, r.Replace)
 	return r, nil
-}
-
-// inRule puts "rule i: " in front of an error's message, keeping its key
-// path and line.
-func inRule(i int, err error) error {
-	var ce *config.Error
-	if errors.As(err, &ce) {
-		out := *ce
-		out.Msg = fmt.Sprintf("rule %d: %s", i, ce.Msg)
-		return &out
-	}
-	return fmt.Errorf("rule %d: %w", i, err)
 }
 
 // checkHeader accepts :path, :authority and regular request header names.
