@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/pkg/headers"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 )
 
 // answer is one input of FuzzHttpCallout_Callback: a callout answer (status,

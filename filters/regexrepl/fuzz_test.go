@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/pkg/config"
 	"github.com/meshwasm/meshwasm/pkg/headers"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 )
 
 // FuzzRegexRepl_Config feeds raw configuration bytes, in either form, to the
