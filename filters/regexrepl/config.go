@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 
 	"github.com/meshwasm/meshwasm/pkg/config"
 	"github.com/meshwasm/meshwasm/pkg/headers"
@@ -87,10 +88,8 @@ func parseConfig(c *config.Object) (*Config, error) {
 
 // slot returns the index of name in c.Headers, adding it if new.
 func (c *Config) slot(name string) int {
-	for i, h := range c.Headers {
-		if h == name {
-			return i
-		}
+	if i := slices.Index(c.Headers, name); i >= 0 {
+		return i
 	}
 	c.Headers = append(c.Headers, name)
 	return len(c.Headers) - 1
