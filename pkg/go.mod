@@ -3,17 +3,14 @@ module github.com/meshwasm/meshwasm/pkg
 go 1.26
 
 require (
-	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.9.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
-	github.com/tetratelabs/wazero v1.7.2
 	github.com/valyala/fastjson v1.6.10
 )
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
+	github.com/tetratelabs/wazero v1.7.2 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
-
-replace github.com/meshwasm/meshwasm/build => ../build

@@ -1,7 +1,7 @@
 // Package envoyabi says which functions each supported Envoy release's
 // proxy-wasm host (proxy-wasm-cpp-host) provides to a module: Envoy refuses
 // to load a module that imports anything else. The build uses it to stub what
-// a target lacks and to check the module it wrote; pkg/wasmtest.CheckABI uses
+// a target lacks and to check the module it wrote; build/wasmtest.CheckABI uses
 // the same lists.
 package envoyabi
 

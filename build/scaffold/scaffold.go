@@ -26,10 +26,12 @@ import (
 //go:embed template/*.tmpl
 var templates embed.FS
 
-// Reference is the filter whose go.mod and go.sum a new filter's are derived
-// from: it needs the same modules (the SDK, pkg, testify), and copying its
-// checksums gives every new filter the same versions without the network.
-const Reference = "filters/addheader"
+// localModules are the repository's modules a new filter requires: pkg for
+// its code, build for its tests (build/wasmtest). Every other requirement
+// and every checksum is derived by `go mod tidy` from what the rendered
+// template imports, at the versions these modules already select, so the
+// module cache a `make` filled is enough.
+var localModules = []string{"build", "pkg"}
 
 // ModulePrefix is the module path of every filter, followed by its name.
 const ModulePrefix = "github.com/meshwasm/meshwasm/filters/"
@@ -91,8 +93,8 @@ func Render(name string) (map[string][]byte, error) {
 	return files, err
 }
 
-// New writes filters/<name>/ under opts.Root: the rendered template, go.mod
-// and go.sum derived from the reference filter, then adds the directory to
+// New writes filters/<name>/ under opts.Root: the rendered template, then
+// go.mod and go.sum derived from what it imports, then adds the directory to
 // go.work. It refuses a name that is already a directory under filters/.
 func New(ctx context.Context, opts Options) error {
 	files, err := Render(opts.Name)
@@ -109,16 +111,8 @@ func New(ctx context.Context, opts Options) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	ref := filepath.Join(opts.Root, Reference)
-	gomod, err := os.ReadFile(filepath.Join(ref, "go.mod"))
-	if err != nil {
-		return fmt.Errorf("%s is not the meshwasm repository root (-root names it): %w", opts.Root, err)
-	}
-	if files["go.mod"], err = renameModule(gomod, ModulePrefix+opts.Name); err != nil {
-		return fmt.Errorf("%s/go.mod: %w", Reference, err)
-	}
-	if files["go.sum"], err = os.ReadFile(filepath.Join(ref, "go.sum")); err != nil {
-		return fmt.Errorf("reading the reference module: %w", err)
+	if files["go.mod"], err = goMod(opts.Root, ModulePrefix+opts.Name); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Join(opts.Root, "filters"), 0o755); err != nil {
 		return err
@@ -132,6 +126,14 @@ func New(ctx context.Context, opts Options) error {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
+	}
+	// On its own (GOWORK=off), so go.mod and go.sum suffice outside the
+	// workspace too.
+	tidy := exec.CommandContext(ctx, "go", "mod", "tidy")
+	tidy.Dir = dir
+	tidy.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	if out, err := tidy.CombinedOutput(); err != nil {
+		return fmt.Errorf("go mod tidy in %s: %w\n%s", rel, err, out)
 	}
 	if opts.NoWorkspace {
 		return nil
@@ -165,15 +167,28 @@ func checkTargets(makefile, name string) error {
 	return nil
 }
 
-// renameModule replaces the module line of a go.mod, keeping its requires
-// and its replace directives (../../build, ../../pkg hold for every filter).
-func renameModule(gomod []byte, module string) ([]byte, error) {
-	lines := strings.SplitAfter(string(gomod), "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "module ") {
-			lines[i] = "module " + module + "\n"
-			return []byte(strings.Join(lines, "")), nil
-		}
+// goMod writes a new filter's go.mod: its module path, the Go version pkg
+// needs, and the repository's modules it requires, replaced by their
+// directories. `go mod tidy` adds the rest.
+func goMod(root, module string) ([]byte, error) {
+	pkgMod, err := os.ReadFile(filepath.Join(root, "pkg", "go.mod"))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not the meshwasm repository root (-root names it): %w", root, err)
 	}
-	return nil, errors.New("no module line")
+	goLine := regexp.MustCompile(`(?m)^go \S+$`).Find(pkgMod)
+	if goLine == nil {
+		return nil, errors.New("pkg/go.mod has no go line")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "module %s\n\n%s\n\nrequire (\n", module, goLine)
+	for _, m := range localModules {
+		fmt.Fprintf(&b, "\tgithub.com/meshwasm/meshwasm/%s v0.0.0-00010101000000-000000000000\n", m)
+	}
+	b.WriteString(")\n\nreplace (\n")
+	b.WriteString("\t// Only the tests use build: build/wasmtest compiles this filter to a\n\t// module and runs the same assertions against it.\n")
+	for _, m := range localModules {
+		fmt.Fprintf(&b, "\tgithub.com/meshwasm/meshwasm/%s => ../../%s\n", m, m)
+	}
+	b.WriteString(")\n")
+	return []byte(b.String()), nil
 }

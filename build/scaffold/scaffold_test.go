@@ -47,17 +47,15 @@ func TestRender(t *testing.T) {
 	require.Error(t, err)
 }
 
-// fakeRoot makes a repository root holding only the reference module and a
-// Makefile, enough for New with NoWorkspace.
+// fakeRoot makes a repository root holding the modules a new filter
+// requires (links to this repository's), an existing filter and a Makefile:
+// enough for New with NoWorkspace.
 func fakeRoot(t *testing.T) string {
 	root := t.TempDir()
-	ref := filepath.Join(root, Reference)
-	require.NoError(t, os.MkdirAll(ref, 0o755))
-	for _, f := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(repoRoot(t), Reference, f))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(ref, f), b, 0o644))
+	for _, m := range localModules {
+		require.NoError(t, os.Symlink(filepath.Join(repoRoot(t), m), filepath.Join(root, m)))
 	}
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "filters", "addheader"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "Makefile"), []byte("all: $(FILTERS)\n\ntest:\n\tgo test ./...\n"), 0o644))
 	return root
 }
@@ -73,11 +71,10 @@ func TestNew_Files(t *testing.T) {
 	require.Contains(t, string(gomod), "github.com/meshwasm/meshwasm/build => ../../build")
 	require.Contains(t, string(gomod), "github.com/meshwasm/meshwasm/pkg => ../../pkg")
 	require.Contains(t, string(gomod), "github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0")
-	refSum, err := os.ReadFile(filepath.Join(root, Reference, "go.sum"))
-	require.NoError(t, err)
+	require.Contains(t, string(gomod), "github.com/stretchr/testify v")
 	sum, err := os.ReadFile(filepath.Join(dir, "go.sum"))
 	require.NoError(t, err)
-	require.Equal(t, refSum, sum)
+	require.Contains(t, string(sum), "github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0 h1:")
 	rendered, err := Render("demo")
 	require.NoError(t, err)
 	for f, want := range rendered {

@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/meshwasm/meshwasm/build/binding"
@@ -337,7 +338,7 @@ func resolveWorkspace(ctx context.Context, dir string, opts Options) (*workspace
 	}
 	// A module below a workspace's folder but not used by it (a test
 	// fixture, a user's filter) builds on its own.
-	if !contains(uses, root) {
+	if !slices.Contains(uses, root) {
 		return alone, nil
 	}
 	// A filter's own go.work often names modules that are not part of what
@@ -425,15 +426,6 @@ func readWorkspace(ctx context.Context, dir, gowork string) (uses, replaces []st
 		replaces = append(replaces, fmt.Sprintf("replace %s => %s", old, target))
 	}
 	return uses, replaces, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // writeOverlay writes the binding and the overlay that swaps it in, with the

@@ -39,7 +39,7 @@ var (
 // parseConfig reads either form: the structured form when every top-level key
 // is "request" or "response" holding an object, otherwise the flat form (a
 // header map added to every response).
-func parseConfig(c *config.Config) (*Config, error) {
+func parseConfig(c *config.Object) (*Config, error) {
 	if c.Empty() {
 		return &Config{}, nil
 	}
@@ -53,7 +53,7 @@ func parseConfig(c *config.Config) (*Config, error) {
 	return &Config{Response: Edits{Add: pairs}}, nil
 }
 
-func isStructured(c *config.Config) bool {
+func isStructured(c *config.Object) bool {
 	if c.Form() != config.FormJSON {
 		return false
 	}
@@ -68,7 +68,7 @@ func isStructured(c *config.Config) bool {
 // flatPairs reads the flat form: every key is a header name, every value its
 // text (Istio YAML `debug: 1` arrives as a JSON number). Names are recorded
 // in seen under op.
-func flatPairs(c *config.Config, op string, seen map[string]string) ([]config.Pair, error) {
+func flatPairs(c *config.Object, op string, seen map[string]string) ([]config.Pair, error) {
 	var pairs []config.Pair
 	for _, key := range c.Keys() {
 		value, err := c.Scalar(key)
@@ -84,7 +84,7 @@ func flatPairs(c *config.Config, op string, seen map[string]string) ([]config.Pa
 	return pairs, nil
 }
 
-func parseStructured(c *config.Config) (*Config, error) {
+func parseStructured(c *config.Object) (*Config, error) {
 	cfg := &Config{}
 	for _, dir := range directions {
 		obj, err := c.Object(dir)
@@ -107,7 +107,7 @@ func parseStructured(c *config.Config) (*Config, error) {
 	return cfg, nil
 }
 
-func parseEdits(c *config.Config) (Edits, error) {
+func parseEdits(c *config.Object) (Edits, error) {
 	var e Edits
 	if err := c.Known(operations...); err != nil {
 		return e, err
@@ -147,15 +147,15 @@ func parseEdits(c *config.Config) (Edits, error) {
 // checkHeader validates one header name and value, and records the name
 // under op in seen: one direction may name a header once, so the result
 // never depends on the order of operations.
-func checkHeader(c *config.Config, key, name, value, op string, seen map[string]string) error {
+func checkHeader(c *config.Object, key, name, value, op string, seen map[string]string) error {
 	if err := headers.ValidRegularName(name); err != nil {
-		return config.Errorf(c, key, "%v", err)
+		return c.Errorf(key, "%v", err)
 	}
 	if err := headers.ValidValue(value); err != nil {
-		return config.Errorf(c, key, "%v", err)
+		return c.Errorf(key, "%v", err)
 	}
 	if prev, dup := seen[name]; dup {
-		return config.Errorf(c, key, "header %q is already named in %s", name, prev)
+		return c.Errorf(key, "header %q is already named in %s", name, prev)
 	}
 	seen[name] = op
 	return nil

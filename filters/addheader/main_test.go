@@ -7,17 +7,12 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
 // twin runs fn natively and against the compiled module.
 func twin(t *testing.T, fn func(t *testing.T, vm types.VMContext)) {
 	wasmtest.Twin(t, &vm{}, ".", fn)
-}
-
-// start creates an emulator with the configuration and starts the plugin.
-func start(t testing.TB, vm types.VMContext, cfg string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
-	return wasmtest.Start(t, vm, cfg)
 }
 
 var baseRequest = [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "example.com"}}
@@ -42,7 +37,7 @@ func TestAddHeader_OnHttpResponseHeaders(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 				id := host.InitializeHttpContext()
 				require.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, baseRequest, false))
@@ -71,7 +66,7 @@ func TestAddHeader_OnHttpRequestHeaders(t *testing.T) {
 	  "response": {"remove": ["server"], "add": {"x-served-by": "meshwasm"}}
 	}`
 	twin(t, func(t *testing.T, vm types.VMContext) {
-		host, status := start(t, vm, cfg)
+		host, status := wasmtest.Start(t, vm, cfg)
 		require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 		id := host.InitializeHttpContext()
 		req := append([][2]string{{"x-internal", "secret"}, {"x-env", "dev"}, {"x-tenant", "acme"}}, baseRequest...)
@@ -103,7 +98,7 @@ func TestAddHeader_OnHttpRequestHeaders(t *testing.T) {
 func TestAddHeader_Order(t *testing.T) {
 	const cfg = `{"request": {"add": {"x-d": "4"}, "add_if_absent": {"x-c": "3"}, "set": {"x-b": "2"}, "remove": ["x-a"]}}`
 	twin(t, func(t *testing.T, vm types.VMContext) {
-		host, status := start(t, vm, cfg)
+		host, status := wasmtest.Start(t, vm, cfg)
 		require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 		id := host.InitializeHttpContext()
 		host.CallOnRequestHeaders(id, append([][2]string{{"x-a", "1"}}, baseRequest...), false)
@@ -143,7 +138,7 @@ func TestAddHeader_OnPluginStart(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				errs := host.GetErrorLogs()
 				if tc.wantErr == "" {
 					require.Equal(t, types.OnPluginStartStatusOK, status, errs)
@@ -161,7 +156,7 @@ func TestAddHeader_OnPluginStart(t *testing.T) {
 
 func TestAddHeader_EmptyConfigurationChangesNothing(t *testing.T) {
 	twin(t, func(t *testing.T, vm types.VMContext) {
-		host, status := start(t, vm, "")
+		host, status := wasmtest.Start(t, vm, "")
 		require.Equal(t, types.OnPluginStartStatusOK, status)
 		require.Contains(t, host.GetInfoLogs(), "addheader: empty configuration: no header will be changed")
 		id := host.InitializeHttpContext()

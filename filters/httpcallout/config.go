@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,7 +85,7 @@ var reserved = []string{
 
 // parseConfig validates the whole configuration and builds everything the
 // streams need, so that nothing is parsed per request.
-func parseConfig(c *config.Config) (*Config, error) {
+func parseConfig(c *config.Object) (*Config, error) {
 	if err := c.Known(keys...); err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func parseConfig(c *config.Config) (*Config, error) {
 		return nil, err
 	}
 	if err := checkText(cfg.Cluster); err != nil {
-		return nil, config.Errorf(c, "cluster", "%v", err)
+		return nil, c.Errorf("cluster", "%v", err)
 	}
 	if cfg.Authority, err = authority(c, cfg.Cluster); err != nil {
 		return nil, err
@@ -105,16 +106,16 @@ func parseConfig(c *config.Config) (*Config, error) {
 		return nil, err
 	}
 	if !strings.HasPrefix(cfg.Path, "/") {
-		return nil, config.Errorf(c, "path", "must start with \"/\", got %q", cfg.Path)
+		return nil, c.Errorf("path", "must start with \"/\", got %q", cfg.Path)
 	}
 	if err := checkText(cfg.Path); err != nil {
-		return nil, config.Errorf(c, "path", "%v", err)
+		return nil, c.Errorf("path", "%v", err)
 	}
 	if cfg.Method, err = c.String("method", defaultMethod); err != nil {
 		return nil, err
 	}
 	if err := checkMethod(cfg.Method); err != nil {
-		return nil, config.Errorf(c, "method", "%v", err)
+		return nil, c.Errorf("method", "%v", err)
 	}
 	timeout, err := c.Int("timeout_ms", defaultTimeoutMs, 1, maxTimeoutMs)
 	if err != nil {
@@ -133,7 +134,7 @@ func parseConfig(c *config.Config) (*Config, error) {
 			return nil, err
 		}
 		if cfg.allowPath, err = parseJSONPath(cfg.AllowJSONPath); err != nil {
-			return nil, config.Errorf(c, "allow_json_path", "%v", err)
+			return nil, c.Errorf("allow_json_path", "%v", err)
 		}
 	}
 	if cfg.CopyResponseHeaders, err = headerList(c, "copy_response_headers", nil); err != nil {
@@ -181,12 +182,12 @@ func parseConfig(c *config.Config) (*Config, error) {
 
 // authority reads the callout's :authority, or derives it from an Istio
 // cluster name.
-func authority(c *config.Config, cluster string) (string, error) {
+func authority(c *config.Object, cluster string) (string, error) {
 	if !c.Has("authority") {
 		if fqdn, ok := istioFQDN(cluster); ok {
 			return fqdn, nil
 		}
-		return "", config.Errorf(c, "authority",
+		return "", c.Errorf("authority",
 			"is required: cluster %q is not an Istio cluster name (outbound|<port>|<subset>|<fqdn>) to derive it from", cluster)
 	}
 	a, err := c.RequiredString("authority")
@@ -194,7 +195,7 @@ func authority(c *config.Config, cluster string) (string, error) {
 		return "", err
 	}
 	if err := checkText(a); err != nil {
-		return "", config.Errorf(c, "authority", "%v", err)
+		return "", c.Errorf("authority", "%v", err)
 	}
 	return a, nil
 }
@@ -221,7 +222,7 @@ func istioFQDN(cluster string) (string, bool) {
 // headerList reads a list of header names: lowercased, each a valid regular
 // (not pseudo-) header, none reserved or listed in refused, none twice. A
 // missing key gives def.
-func headerList(c *config.Config, key string, def []string, refused ...string) ([]string, error) {
+func headerList(c *config.Object, key string, def []string, refused ...string) ([]string, error) {
 	if !c.Has(key) {
 		return def, nil
 	}
@@ -232,20 +233,17 @@ func headerList(c *config.Config, key string, def []string, refused ...string) (
 	names := make([]string, 0, len(raw))
 	for i, r := range raw {
 		name := headers.Lower(r)
-		fail := func(format string, args ...any) error {
-			return &config.Error{Path: c.Path(fmt.Sprintf("%s[%d]", key, i)), Line: c.Line(key), Msg: fmt.Sprintf(format, args...)}
-		}
 		if err := headers.ValidRegularName(name); err != nil {
-			return nil, fail("%v", err)
+			return nil, c.ItemErrorf(key, i, "%v", err)
 		}
-		if contains(reserved, name) {
-			return nil, fail("header %q cannot be copied: it belongs to the connection or the message framing", name)
+		if slices.Contains(reserved, name) {
+			return nil, c.ItemErrorf(key, i, "header %q cannot be copied: it belongs to the connection or the message framing", name)
 		}
-		if contains(refused, name) {
-			return nil, fail("header %q cannot be listed here: the filter sets it itself", name)
+		if slices.Contains(refused, name) {
+			return nil, c.ItemErrorf(key, i, "header %q cannot be listed here: the filter sets it itself", name)
 		}
-		if contains(names, name) {
-			return nil, fail("header %q is listed twice", name)
+		if slices.Contains(names, name) {
+			return nil, c.ItemErrorf(key, i, "header %q is listed twice", name)
 		}
 		names = append(names, name)
 	}
@@ -253,7 +251,7 @@ func headerList(c *config.Config, key string, def []string, refused ...string) (
 }
 
 // allowStatuses fills allow from allow_statuses, by default every 2xx.
-func allowStatuses(c *config.Config, allow *[600]bool) error {
+func allowStatuses(c *config.Object, allow *[600]bool) error {
 	if !c.Has("allow_statuses") {
 		for s := 200; s < 300; s++ {
 			allow[s] = true
@@ -265,7 +263,7 @@ func allowStatuses(c *config.Config, allow *[600]bool) error {
 		return err
 	}
 	if len(list) == 0 {
-		return config.Errorf(c, "allow_statuses", "must list at least one status (leave it out to allow every 2xx)")
+		return c.Errorf("allow_statuses", "must list at least one status (leave it out to allow every 2xx)")
 	}
 	for _, s := range list {
 		allow[s] = true
@@ -274,20 +272,17 @@ func allowStatuses(c *config.Config, allow *[600]bool) error {
 }
 
 // pathPrefixes reads a list of :path prefixes: each starts with "/".
-func pathPrefixes(c *config.Config, key string) ([]string, error) {
+func pathPrefixes(c *config.Object, key string) ([]string, error) {
 	list, err := c.StringList(key)
 	if err != nil {
 		return nil, err
 	}
 	for i, p := range list {
-		var msg string
 		if !strings.HasPrefix(p, "/") {
-			msg = fmt.Sprintf("must start with \"/\", got %q", p)
-		} else if err := checkText(p); err != nil {
-			msg = err.Error()
+			return nil, c.ItemErrorf(key, i, "must start with \"/\", got %q", p)
 		}
-		if msg != "" {
-			return nil, &config.Error{Path: c.Path(fmt.Sprintf("%s[%d]", key, i)), Line: c.Line(key), Msg: msg}
+		if err := checkText(p); err != nil {
+			return nil, c.ItemErrorf(key, i, "%v", err)
 		}
 	}
 	return list, nil
@@ -317,13 +312,4 @@ func checkMethod(m string) error {
 		return fmt.Errorf("%q is not a valid HTTP method", m)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/pkg/headers"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
 )
 
 // answer is one input of FuzzHttpCallout_Callback: a callout answer (status,
@@ -85,7 +85,7 @@ func checkAnswer(t *testing.T, vm types.VMContext, a answer) {
 		for _, h := range host.GetCurrentRequestHeaders(id) {
 			require.NoError(t, headers.ValidValue(h[1]), "request header %q", h[0])
 		}
-		if user, ok := value(host.GetCurrentRequestHeaders(id), "x-user"); ok && user != "mallory" {
+		if user, ok := wasmtest.Header(host.GetCurrentRequestHeaders(id), "x-user"); ok && user != "mallory" {
 			require.Equal(t, a.Value, user)
 		}
 		return
@@ -127,7 +127,7 @@ func FuzzHttpCallout_Config(f *testing.F) {
 	f.Add("cluster=outbound|80||a.b\nforward_headers=authorization,,x\nfail_open=true\n")
 	f.Add(`{"cluster": "outbound|0||a", "deny_body": "", "skip_path_prefixes": ["/"]}`)
 	f.Fuzz(func(t *testing.T, cfg string) {
-		host, status := start(t, &vm{}, cfg)
+		host, status := wasmtest.Start(t, &vm{}, cfg)
 		errs := host.GetErrorLogs()
 		if status == types.OnPluginStartStatusOK {
 			require.Empty(t, errs)

@@ -3,6 +3,7 @@ module github.com/meshwasm/meshwasm/filters/httpcallout
 go 1.26
 
 require (
+	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
 	github.com/meshwasm/meshwasm/pkg v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
@@ -12,7 +13,6 @@ require (
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
-	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/tetratelabs/wazero v1.7.2 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
@@ -21,6 +21,8 @@ require (
 )
 
 replace (
+	// Only the tests use build: build/wasmtest compiles this filter to a
+	// module and runs the same assertions against it.
 	github.com/meshwasm/meshwasm/build => ../../build
 	github.com/meshwasm/meshwasm/pkg => ../../pkg
 )

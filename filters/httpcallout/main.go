@@ -5,6 +5,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -220,7 +221,7 @@ func (s *stream) deny(answer [][2]string, status, bodySize int) {
 	}
 	reply := make([][2]string, 0, len(cfg.DenyResponseHeaders)+1)
 	for _, pair := range answer {
-		if contains(cfg.DenyResponseHeaders, pair[0]) && headers.ValidValue(pair[1]) == nil {
+		if slices.Contains(cfg.DenyResponseHeaders, pair[0]) && headers.ValidValue(pair[1]) == nil {
 			reply = append(reply, pair)
 		}
 	}

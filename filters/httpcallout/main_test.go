@@ -12,7 +12,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
 const cluster = "outbound|80||auth.default.svc.cluster.local"
@@ -22,14 +22,9 @@ func twin(t *testing.T, fn func(t *testing.T, vm types.VMContext)) {
 	wasmtest.Twin(t, &vm{}, ".", fn)
 }
 
-// start creates an emulator with the configuration and starts the plugin.
-func start(t testing.TB, vm types.VMContext, cfg string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
-	return wasmtest.Start(t, vm, cfg)
-}
-
 // mustStart starts the plugin and fails unless it accepted the configuration.
 func mustStart(t testing.TB, vm types.VMContext, cfg string) proxytest.HostEmulator {
-	host, status := start(t, vm, cfg)
+	host, status := wasmtest.Start(t, vm, cfg)
 	require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 	return host
 }
@@ -74,8 +69,6 @@ func counters(t testing.TB, host proxytest.HostEmulator) [4]uint64 {
 	return n
 }
 
-func value(pairs [][2]string, name string) (string, bool) { return first(pairs, name) }
-
 func TestHttpCallout_Allow(t *testing.T) {
 	twin(t, func(t *testing.T, vm types.VMContext) {
 		host := mustStart(t, vm, `{"cluster": "`+cluster+`"}`)
@@ -97,10 +90,10 @@ func TestHttpCallout_AllowCopiesHeaders(t *testing.T) {
 		}, nil, nil)
 		resumed(t, host, id)
 		got := host.GetCurrentRequestHeaders(id)
-		user, _ := value(got, "x-user")
+		user, _ := wasmtest.Header(got, "x-user")
 		require.Equal(t, "alice", user, "replaces the client's value")
 		for _, name := range []string{"x-tenant", "x-role", "x-other", "x-injected"} {
-			_, ok := value(got, name)
+			_, ok := wasmtest.Header(got, name)
 			require.False(t, ok, "%s must not be on the request", name)
 		}
 	})
@@ -343,9 +336,9 @@ func TestHttpCallout_ExplicitAuthority(t *testing.T) {
 		require.Equal(t, types.ActionPause, host.CallOnRequestHeaders(id, request, false))
 		c := host.GetCalloutAttributesFromContext(id)[0]
 		require.Equal(t, "auth_service", c.Upstream)
-		authority, _ := value(c.Headers, ":authority")
+		authority, _ := wasmtest.Header(c.Headers, ":authority")
 		require.Equal(t, "auth.internal:9000", authority)
-		cookie, _ := value(c.Headers, "cookie")
+		cookie, _ := wasmtest.Header(c.Headers, "cookie")
 		require.Equal(t, "session=1", cookie)
 		host.CallOnHttpCallResponse(c.CalloutID, [][2]string{{":status", "204"}}, nil, nil)
 		resumed(t, host, id)
@@ -452,7 +445,7 @@ func TestHttpCallout_RefusedConfigurations(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				require.Equal(t, types.OnPluginStartStatusFailed, status)
 				errs := host.GetErrorLogs()
 				require.Len(t, errs, 1, "one error line")

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
 // reconfigure calls proxy_on_configure again on the running root context
@@ -84,11 +86,11 @@ func TestHttpCallout_ReconfigureKeepsStreamConfig(t *testing.T) {
 
 			host.CallOnHttpCallResponse(oldCallout, allow, nil, nil)
 			resumed(t, host, old)
-			user, _ := value(host.GetCurrentRequestHeaders(old), "x-user")
+			user, _ := wasmtest.Header(host.GetCurrentRequestHeaders(old), "x-user")
 			require.Equal(t, "alice", user, "the client's own x-user went upstream")
 			host.CallOnHttpCallResponse(currentCallout, allow, nil, nil)
 			resumed(t, host, current)
-			user, _ = value(host.GetCurrentRequestHeaders(current), "x-user")
+			user, _ = wasmtest.Header(host.GetCurrentRequestHeaders(current), "x-user")
 			require.Equal(t, "mallory", user, "copied although no longer configured")
 		})
 	})

@@ -13,18 +13,12 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"gopkg.in/yaml.v3"
 
-	"github.com/meshwasm/meshwasm/pkg/headers"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
 // twin runs fn natively and against the compiled module.
 func twin(t *testing.T, fn func(t *testing.T, vm types.VMContext)) {
 	wasmtest.Twin(t, &vm{}, ".", fn)
-}
-
-// start creates an emulator with the configuration and starts the plugin.
-func start(t testing.TB, vm types.VMContext, cfg string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
-	return wasmtest.Start(t, vm, cfg)
 }
 
 const tutorial = `{"regex": "banana/([0-9]*)", "replace": "status/$1"}`
@@ -41,15 +35,6 @@ func counter(t *testing.T, host proxytest.HostEmulator, name string) uint64 {
 	n, err := host.GetCounterMetric(name)
 	require.NoError(t, err)
 	return n
-}
-
-func header(hs [][2]string, name string) (string, bool) {
-	for _, h := range hs {
-		if h[0] == name {
-			return h[1], true
-		}
-	}
-	return "", false
 }
 
 func TestRegexRepl_OnHttpRequestHeaders(t *testing.T) {
@@ -115,7 +100,7 @@ func TestRegexRepl_OnHttpRequestHeaders(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 				id := host.InitializeHttpContext()
 				require.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, tc.req, false))
@@ -177,7 +162,7 @@ func TestRegexRepl_DroppedResults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 				id := host.InitializeHttpContext()
 				require.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, tc.req, false))
@@ -223,48 +208,48 @@ func TestRegexRepl_OnPluginStart(t *testing.T) {
 		{":authority and regular headers", `{"rules": [{"regex": "a", "replace": "b", "header": ":authority"}, {"regex": "a", "replace": "b", "header": "X-A"}]}`, ""},
 
 		{"regex does not compile", `{"rules": [{"regex": "a", "replace": "b"}, {"regex": "b", "replace": "c"}, {"regex": "banana/(", "replace": "x"}]}`,
-			`key "rules[2].regex": rule 2: missing closing ): ` + "`banana/(`"},
+			`key "rules[2].regex": missing closing ): ` + "`banana/(`"},
 		{"regex does not compile, single", `{"regex": "banana/(", "replace": "status/$1"}`,
-			`key "regex": rule 0: missing closing )`},
-		{"regex does not compile, lines", "regex=a**\nreplace=b", `line 1, key "regex": rule 0: invalid nested repetition operator`},
+			`key "regex": missing closing )`},
+		{"regex does not compile, lines", "regex=a**\nreplace=b", `line 1, key "regex": invalid nested repetition operator`},
 		{"regex too complex", `{"rules": [{"regex": "a", "replace": "b"}, {"regex": "[^/]{1000}", "replace": "x"}]}`,
-			`key "rules[1].regex": rule 1: regex is too complex: it compiles to 1002 instructions, over the limit of 1000`},
-		{"empty regex", `{"regex": "", "replace": "x"}`, `key "regex": rule 0: regex must not be empty`},
-		{"empty regex, lines", "regex=\nreplace=x", `line 1, key "regex": rule 0: regex must not be empty`},
-		{"missing regex", `{"rules": [{"replace": "x"}]}`, `key "rules[0].regex": rule 0: regex is required`},
-		{"missing replace", `{"regex": "a"}`, `key "replace": rule 0: replace is required`},
-		{"regex not a string", `{"regex": 1, "replace": "x"}`, `key "regex": rule 0: expected a string, got number`},
-		{"replace not a string", `{"rules": [{"regex": "a", "replace": null}]}`, `key "rules[0].replace": rule 0: expected a string, got null`},
-		{"matches the empty string: a*", `{"regex": "a*", "replace": "x"}`, `rule 0: regex "a*" matches the empty string`},
-		{"matches the empty string: ^", `{"rules": [{"regex": "a", "replace": "b"}, {"regex": "^", "replace": "/x"}]}`, `key "rules[1].regex": rule 1: regex "^" matches the empty string`},
-		{"matches the empty string: ()", `{"regex": "()", "replace": "x"}`, `rule 0: regex "()" matches the empty string`},
+			`key "rules[1].regex": regex is too complex: it compiles to 1002 instructions, over the limit of 1000`},
+		{"empty regex", `{"regex": "", "replace": "x"}`, `key "regex": regex must not be empty`},
+		{"empty regex, lines", "regex=\nreplace=x", `line 1, key "regex": regex must not be empty`},
+		{"missing regex", `{"rules": [{"replace": "x"}]}`, `key "rules[0].regex": is required`},
+		{"missing replace", `{"regex": "a"}`, `key "replace": is required`},
+		{"regex not a string", `{"regex": 1, "replace": "x"}`, `key "regex": expected a string, got number`},
+		{"replace not a string", `{"rules": [{"regex": "a", "replace": null}]}`, `key "rules[0].replace": expected a string, got null`},
+		{"matches the empty string: a*", `{"regex": "a*", "replace": "x"}`, `regex "a*" matches the empty string`},
+		{"matches the empty string: ^", `{"rules": [{"regex": "a", "replace": "b"}, {"regex": "^", "replace": "/x"}]}`, `key "rules[1].regex": regex "^" matches the empty string`},
+		{"matches the empty string: ()", `{"regex": "()", "replace": "x"}`, `regex "()" matches the empty string`},
 		{"replace names a missing group", `{"regex": "banana/([0-9]*)", "replace": "status/$2"}`,
-			`key "replace": rule 0: replace names group $2, which regex "banana/([0-9]*)" does not have`},
+			`key "replace": replace names group $2, which regex "banana/([0-9]*)" does not have`},
 		{"replace $1x names group 1x", `{"rules": [{"regex": "banana/([0-9]*)", "replace": "status/$1x"}]}`,
-			`key "rules[0].replace": rule 0: replace names group $1x`},
+			`key "rules[0].replace": replace names group $1x`},
 		{"replace names a missing named group", `{"regex": "(?P<id>[0-9]+)", "replace": "${ID}"}`,
-			`rule 0: replace names group ${ID}`},
+			`replace names group ${ID}`},
 		{"replace with Envoy's \\1", `{"regex": "banana/([0-9]*)", "replace": "status/\\1"}`,
-			`rule 0: replace has "\\1", Envoy's group syntax`},
+			`replace has "\\1", Envoy's group syntax`},
 		{"replace with unclosed ${", `{"regex": "banana/([0-9]*)", "replace": "status/${1"}`,
-			`rule 0: replace has "${1" without a well-formed ${name}`},
-		{"replace with CR", `{"regex": "a", "replace": "b\rc"}`, `key "replace": rule 0: replace: header value has a CR`},
-		{"replace with LF", `{"rules": [{"regex": "a", "replace": "b\nc"}]}`, `rule 0: replace: header value has a LF`},
-		{"replace with NUL", `{"regex": "a", "replace": "b\u0000c"}`, `rule 0: replace: header value has a NUL`},
+			`replace has "${1" without a well-formed ${name}`},
+		{"replace with CR", `{"regex": "a", "replace": "b\rc"}`, `key "replace": replace: header value has a CR`},
+		{"replace with LF", `{"rules": [{"regex": "a", "replace": "b\nc"}]}`, `replace: header value has a LF`},
+		{"replace with NUL", `{"regex": "a", "replace": "b\u0000c"}`, `replace: header value has a NUL`},
 		{"unknown key in a rule", `{"rules": [{"regex": "a", "replace": "b"}, {"regex": "a", "replace": "b", "heder": ":path"}]}`,
-			`key "rules[1].heder": rule 1: unknown key (known keys: regex, replace, header)`},
+			`key "rules[1].heder": unknown key (known keys: regex, replace, header)`},
 		{"unknown key, single", `{"regex": "a", "replace": "b", "flags": "i"}`,
-			`key "flags": rule 0: unknown key`},
-		{"unknown key, lines", "regex=a\nreplace=b\nreplacement=c", `line 3, key "replacement": rule 0: unknown key`},
+			`key "flags": unknown key`},
+		{"unknown key, lines", "regex=a\nreplace=b\nreplacement=c", `line 3, key "replacement": unknown key`},
 		{"single-rule keys beside rules", `{"rules": [], "regex": "a"}`, `key "regex": unknown key (known keys: rules)`},
 		{"header not a valid name", `{"rules": [{"regex": "a", "replace": "b", "header": "x tenant"}]}`,
-			`key "rules[0].header": rule 0: header name "x tenant" has invalid character ' '`},
-		{"header empty", `{"regex": "a", "replace": "b", "header": ""}`, `key "header": rule 0: header name is empty`},
+			`key "rules[0].header": header name "x tenant" has invalid character ' '`},
+		{"header empty", `{"regex": "a", "replace": "b", "header": ""}`, `key "header": header name is empty`},
 		{"header :method", `{"rules": [{"regex": "a", "replace": "b", "header": ":method"}]}`,
-			`key "rules[0].header": rule 0: header ":method" cannot be rewritten`},
-		{"header :scheme", `{"regex": "a", "replace": "b", "header": ":scheme"}`, `rule 0: header ":scheme" cannot be rewritten`},
-		{"header :status", `{"regex": "a", "replace": "b", "header": ":status"}`, `rule 0: header ":status" cannot be rewritten`},
-		{"header not a string", `{"regex": "a", "replace": "b", "header": ["x-a"]}`, `key "header": rule 0: expected a string, got array`},
+			`key "rules[0].header": header ":method" cannot be rewritten`},
+		{"header :scheme", `{"regex": "a", "replace": "b", "header": ":scheme"}`, `header ":scheme" cannot be rewritten`},
+		{"header :status", `{"regex": "a", "replace": "b", "header": ":status"}`, `header ":status" cannot be rewritten`},
+		{"header not a string", `{"regex": "a", "replace": "b", "header": ["x-a"]}`, `key "header": expected a string, got array`},
 		{"rules not a list", `{"rules": {"regex": "a"}}`, `key "rules": expected an array, got object`},
 		{"rule not an object", `{"rules": ["a"]}`, `key "rules[0]": expected an object, got string`},
 		{"rules in lines", "rules=a", `line 1, key "rules": needs the JSON form`},
@@ -274,7 +259,7 @@ func TestRegexRepl_OnPluginStart(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				errs := host.GetErrorLogs()
 				if tc.wantErr == "" {
 					require.Equal(t, types.OnPluginStartStatusOK, status, errs)
@@ -292,7 +277,7 @@ func TestRegexRepl_OnPluginStart(t *testing.T) {
 
 func TestRegexRepl_EmptyConfigurationChangesNothing(t *testing.T) {
 	twin(t, func(t *testing.T, vm types.VMContext) {
-		host, status := start(t, vm, "")
+		host, status := wasmtest.Start(t, vm, "")
 		require.Equal(t, types.OnPluginStartStatusOK, status)
 		require.Contains(t, host.GetInfoLogs(), "regexrepl: empty configuration: no request will be rewritten")
 		id := host.InitializeHttpContext()
@@ -307,7 +292,7 @@ func TestRegexRepl_EmptyConfigurationChangesNothing(t *testing.T) {
 // only its own headers.
 func TestRegexRepl_ManyStreams(t *testing.T) {
 	twin(t, func(t *testing.T, vm types.VMContext) {
-		host, status := start(t, vm, tutorial)
+		host, status := wasmtest.Start(t, vm, tutorial)
 		require.Equal(t, types.OnPluginStartStatusOK, status)
 		for i := 0; i < 10; i++ {
 			id := host.InitializeHttpContext()
@@ -317,7 +302,7 @@ func TestRegexRepl_ManyStreams(t *testing.T) {
 				path = "/apple/" + n
 			}
 			host.CallOnRequestHeaders(id, request(path), false)
-			got, _ := header(host.GetCurrentRequestHeaders(id), ":path")
+			got, _ := wasmtest.Header(host.GetCurrentRequestHeaders(id), ":path")
 			require.Equal(t, regexp.MustCompile(`banana`).ReplaceAllString(path, "status"), got)
 			host.CompleteHttpContext(id)
 		}
@@ -357,7 +342,7 @@ func TestRegexRepl_Examples(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			twin(t, func(t *testing.T, vm types.VMContext) {
-				host, status := start(t, vm, tc.cfg)
+				host, status := wasmtest.Start(t, vm, tc.cfg)
 				require.Equal(t, types.OnPluginStartStatusOK, status, host.GetErrorLogs())
 				id := host.InitializeHttpContext()
 				host.CallOnRequestHeaders(id, tc.req, false)
@@ -394,114 +379,6 @@ func findKey(v any, key string) any {
 
 func TestRegexRepl_ModuleABI(t *testing.T) {
 	wasmtest.CheckABI(t, wasmtest.Module(t, "."))
-}
-
-// fuzzInput is one input of FuzzRegexRepl: a single rule on :path and the
-// :path of a request.
-type fuzzInput struct{ Regex, Replace, Path string }
-
-// fuzzSeeds seed FuzzRegexRepl and are replayed against the wasm module.
-var fuzzSeeds = []fuzzInput{
-	{"banana/([0-9]*)", "status/$1", "/banana/123"},
-	{"banana/([0-9]*)", "status/$1", "/apple/123"},
-	{"banana/([0-9]*)", "status/$1", "/banana/1?next=/banana/2"},
-	{"^/", "", "/x"},
-	{"^/", "x", "/x"},
-	{"a", "b", "/a\r\nx: y"},
-	{"a", "b", "/a\x00"},
-	{"x", "yyyyyyyyyyyyyyyyyyyy", "/" + strings.Repeat("x", 500)},
-	{"a", "b", "/" + strings.Repeat("a", 8200)},
-	{"a*", "x", "/a"},
-	{"(", "x", "/"},
-	{"(a)", "$2", "/a"},
-	{"(a)", "\\1", "/a"},
-	{"(?P<n>a)", "${n}${n}", "/a"},
-	{"a", "b", ""},
-	{"a", "b", "  /a  "},
-	{"\xff", "\xfe", "/\xff"},
-	{".", "$$", "/é"},
-}
-
-func FuzzRegexRepl(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s.Regex, s.Replace, s.Path)
-	}
-	f.Fuzz(func(t *testing.T, regex, replace, path string) {
-		checkRequest(t, &vm{}, fuzzInput{regex, replace, path})
-	})
-}
-
-// checkRequest starts the plugin with the input's rule and runs one request
-// through it. It must never panic and always continue; the resulting :path
-// is the original or a valid path, and exactly what the rule's semantics
-// predict.
-func checkRequest(t *testing.T, vm types.VMContext, in fuzzInput) {
-	// encoding/json writes valid JSON for any string (invalid UTF-8 becomes
-	// U+FFFD); the plugin reads back what it wrote.
-	cfg, err := json.Marshal(map[string]string{"regex": in.Regex, "replace": in.Replace})
-	require.NoError(t, err)
-	var rule map[string]string
-	require.NoError(t, json.Unmarshal(cfg, &rule))
-
-	host, status := start(t, vm, string(cfg))
-	if status != types.OnPluginStartStatusOK {
-		errs := host.GetErrorLogs()
-		require.Len(t, errs, 1)
-		require.Contains(t, errs[0], "rule 0: ")
-		return
-	}
-	re := regexp.MustCompile(rule["regex"]) // it started, so it compiles
-	require.False(t, re.MatchString(""))
-
-	id := host.InitializeHttpContext()
-	require.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, request(in.Path), false))
-	got, ok := header(host.GetCurrentRequestHeaders(id), ":path")
-	require.True(t, ok)
-	if got != in.Path {
-		require.True(t, strings.HasPrefix(got, "/"), "%q", got)
-		require.NoError(t, headers.ValidValue(got))
-		require.LessOrEqual(t, len(got), maxValueLen)
-	}
-	want, set := expected(re, rule["replace"], in.Path)
-	require.Equal(t, want, got)
-	n := counter(t, host, metricRewritten)
-	require.Equal(t, set, n == 1)
-	require.Equal(t, types.ActionContinue, host.CallOnResponseHeaders(id, baseResponse, false))
-	host.CompleteHttpContext(id)
-}
-
-// expected is the :path after one rule: the emulator hands the filter the
-// value trimmed of white space (as Envoy's header map stores it) and NotFound
-// for an empty one.
-func expected(re *regexp.Regexp, replace, path string) (string, bool) {
-	v := strings.TrimSpace(path)
-	if v == "" || len(v) > maxValueLen {
-		return path, false
-	}
-	out := re.ReplaceAllString(v, replace)
-	if out == v || badResult(":path", out) != "" {
-		return path, false
-	}
-	return out, true
-}
-
-// TestRegexRepl_FuzzCorpusWasm replays FuzzRegexRepl's seeds and its corpus
-// in testdata/ against the wasm module, with the same checks.
-func TestRegexRepl_FuzzCorpusWasm(t *testing.T) {
-	inputs := map[string]fuzzInput{}
-	for i, s := range fuzzSeeds {
-		inputs["seed-"+strconv.Itoa(i)] = s
-	}
-	corpus, err := wasmtest.ReadCorpus(".", "FuzzRegexRepl")
-	require.NoError(t, err)
-	for name, v := range corpus {
-		require.Len(t, v, 3, name)
-		inputs[name] = fuzzInput{v[0].(string), v[1].(string), v[2].(string)}
-	}
-	vm := wasmtest.VM(t, ".")
-	for name, in := range inputs {
-		t.Run(name, func(t *testing.T) { checkRequest(t, vm, in) })
-	}
 }
 
 func BenchmarkRegexRepl_Request(b *testing.B) {

@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-func mustParse(t *testing.T, s string) *Config {
+func mustParse(t *testing.T, s string) *Object {
 	t.Helper()
 	c, err := Parse([]byte(s))
 	require.NoError(t, err)
@@ -225,12 +224,12 @@ func TestError_Format(t *testing.T) {
 	}
 }
 
-func TestConfig_String(t *testing.T) {
+func TestObject_String(t *testing.T) {
 	j := mustParse(t, `{"s": "x", "n": 1, "e": "", "z": null, "o": {}}`)
 	l := mustParse(t, "s=x\ne=\nn=1")
 	cases := []struct {
 		name    string
-		c       *Config
+		c       *Object
 		key     string
 		want    string
 		wantErr string
@@ -259,12 +258,12 @@ func TestConfig_String(t *testing.T) {
 	}
 }
 
-func TestConfig_RequiredString(t *testing.T) {
+func TestObject_RequiredString(t *testing.T) {
 	j := mustParse(t, `{"s": "x", "e": "", "n": 1}`)
 	l := mustParse(t, "s=x\ne=")
 	cases := []struct {
 		name    string
-		c       *Config
+		c       *Object
 		key     string
 		want    string
 		wantErr string
@@ -290,12 +289,12 @@ func TestConfig_RequiredString(t *testing.T) {
 	}
 }
 
-func TestConfig_Scalar(t *testing.T) {
+func TestObject_Scalar(t *testing.T) {
 	j := mustParse(t, `{"s": "x", "n": 1, "f": 2.50, "e": -1.5e3, "t": true, "no": false, "o": {}, "a": [], "z": null}`)
 	l := mustParse(t, "debug=1\nname = x y")
 	cases := []struct {
 		name    string
-		c       *Config
+		c       *Object
 		key     string
 		want    string
 		wantErr string
@@ -326,12 +325,12 @@ func TestConfig_Scalar(t *testing.T) {
 	}
 }
 
-func TestConfig_Int(t *testing.T) {
+func TestObject_Int(t *testing.T) {
 	j := mustParse(t, `{"n": 500, "zero": 0, "neg": -5, "f": 1.5, "whole": 1.0, "exp": 1e3, "s": "3", "b": true, "big": 100000, "huge": 99999999999999999999}`)
 	l := mustParse(t, "timeout_ms=250\nbad=abc\nfloat = 2.5\nneg=-3\nplus=+4\nspace=1 2\nempty=\nhuge=99999999999999999999")
 	cases := []struct {
 		name     string
-		c        *Config
+		c        *Object
 		key      string
 		min, max int
 		want     int
@@ -373,12 +372,12 @@ func TestConfig_Int(t *testing.T) {
 	}
 }
 
-func TestConfig_Bool(t *testing.T) {
+func TestObject_Bool(t *testing.T) {
 	j := mustParse(t, `{"t": true, "f": false, "s": "true", "n": 1, "z": null}`)
 	l := mustParse(t, "a=true\nb=false\nc=yes\nd=1\ne=True")
 	cases := []struct {
 		name    string
-		c       *Config
+		c       *Object
 		key     string
 		def     bool
 		want    bool
@@ -410,48 +409,12 @@ func TestConfig_Bool(t *testing.T) {
 	}
 }
 
-func TestConfig_Duration(t *testing.T) {
-	j := mustParse(t, `{"d": "1.5s", "ms": "500ms", "zero": "0", "bad": "soon", "bare": "5", "neg": "-1s", "n": 5}`)
-	l := mustParse(t, "d = 2m\nbad=10 s\nneg=-5ms")
-	cases := []struct {
-		name    string
-		c       *Config
-		key     string
-		want    time.Duration
-		wantErr string
-	}{
-		{"JSON seconds", j, "d", 1500 * time.Millisecond, ""},
-		{"JSON milliseconds", j, "ms", 500 * time.Millisecond, ""},
-		{"JSON zero", j, "zero", 0, ""},
-		{"JSON missing", j, "absent", time.Second, ""},
-		{"JSON not a duration", j, "bad", 0, `key "bad": expected a duration such as "500ms" or "2s", got "soon"`},
-		{"JSON no unit", j, "bare", 0, `key "bare": expected a duration such as "500ms" or "2s", got "5"`},
-		{"JSON negative", j, "neg", 0, `key "neg": must not be negative, got -1s`},
-		{"JSON number", j, "n", 0, `key "n": expected a duration string such as "500ms", got number`},
-		{"lines", l, "d", 2 * time.Minute, ""},
-		{"lines missing", l, "absent", time.Second, ""},
-		{"lines bad", l, "bad", 0, `line 2, key "bad": expected a duration such as "500ms" or "2s", got "10 s"`},
-		{"lines negative", l, "neg", 0, `line 3, key "neg": must not be negative, got -5ms`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.c.Duration(tc.key, time.Second)
-			if tc.wantErr != "" {
-				requireConfigError(t, err, tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tc.want, got)
-		})
-	}
-}
-
-func TestConfig_StringList(t *testing.T) {
+func TestObject_StringList(t *testing.T) {
 	j := mustParse(t, `{"s": ["a", "b"], "empty": [], "mixed": ["a", 1], "notlist": "a", "nulls": [null]}`)
 	l := mustParse(t, "h = x-a, x-b ,, x-c,\none=x\nnone=\ncommas= , ,")
 	cases := []struct {
 		name    string
-		c       *Config
+		c       *Object
 		key     string
 		want    []string
 		wantErr string
@@ -482,12 +445,12 @@ func TestConfig_StringList(t *testing.T) {
 	}
 }
 
-func TestConfig_IntList(t *testing.T) {
+func TestObject_IntList(t *testing.T) {
 	j := mustParse(t, `{"i": [200, 204], "range": [200, 700], "frac": [1.5], "str": ["200"], "notlist": 200}`)
 	l := mustParse(t, "codes=200, 204\nbad=150,x\nhigh = 200,600\nnone=")
 	cases := []struct {
 		name    string
-		c       *Config
+		c       *Object
 		key     string
 		want    []int
 		wantErr string
@@ -517,38 +480,7 @@ func TestConfig_IntList(t *testing.T) {
 	}
 }
 
-func TestConfig_StringMap(t *testing.T) {
-	j := mustParse(t, `{"set": {"x-b": "1", "x-a": 2, "x-c": true}, "empty": {}, "nested": {"x": {}}, "list": ["a"]}`)
-	l := mustParse(t, "set=x-a")
-	cases := []struct {
-		name    string
-		c       *Config
-		key     string
-		want    []Pair
-		wantErr string
-	}{
-		{"document order, scalars as text", j, "set", []Pair{{"x-b", "1"}, {"x-a", "2"}, {"x-c", "true"}}, ""},
-		{"empty", j, "empty", []Pair{}, ""},
-		{"missing", j, "absent", nil, ""},
-		{"nested object value", j, "nested", nil, `key "nested.x": expected a string, number or boolean, got object`},
-		{"not an object", j, "list", nil, `key "list": expected an object, got array`},
-		{"lines form", l, "set", nil, `line 1, key "set": needs the JSON form (a nested object cannot be written as KEY=VALUE)`},
-		{"lines missing", l, "absent", nil, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.c.StringMap(tc.key)
-			if tc.wantErr != "" {
-				requireConfigError(t, err, tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tc.want, got)
-		})
-	}
-}
-
-func TestConfig_Object(t *testing.T) {
+func TestObject_Object(t *testing.T) {
 	c := mustParse(t, `{"request": {"set": {"x-a": "1"}, "remove": ["x-b", 3]}, "list": [], "s": "x"}`)
 	req, err := c.Object("request")
 	require.NoError(t, err)
@@ -576,7 +508,7 @@ func TestConfig_Object(t *testing.T) {
 	require.Nil(t, none)
 }
 
-func TestConfig_ObjectList(t *testing.T) {
+func TestObject_ObjectList(t *testing.T) {
 	c := mustParse(t, `{"rules": [{"regex": "a"}, {"regex": 1}, {}], "bad": [{}, 1], "obj": {}, "empty": []}`)
 	rules, err := c.ObjectList("rules")
 	require.NoError(t, err)
@@ -618,7 +550,7 @@ func TestConfig_ObjectList(t *testing.T) {
 	require.Nil(t, list)
 }
 
-func TestConfig_Known(t *testing.T) {
+func TestObject_Known(t *testing.T) {
 	cases := []struct {
 		name, in string
 		known    []string
@@ -644,7 +576,7 @@ func TestConfig_Known(t *testing.T) {
 	}
 }
 
-func TestConfig_Kind(t *testing.T) {
+func TestObject_Kind(t *testing.T) {
 	c := mustParse(t, `{"s": "", "n": 0, "b": false, "o": {}, "a": [], "z": null}`)
 	want := map[string]Kind{"s": KindString, "n": KindNumber, "b": KindBool, "o": KindObject, "a": KindArray, "z": KindNull, "x": KindMissing}
 	for key, kind := range want {
@@ -665,27 +597,33 @@ func TestErrorf(t *testing.T) {
 	c := mustParse(t, `{"rules": [{"regex": "("}, {"regex": "a"}]}`)
 	rules, err := c.ObjectList("rules")
 	require.NoError(t, err)
-	ce := configError(t, Errorf(rules[0], "regex", "invalid regex %q", "("), `key "rules[0].regex": invalid regex "("`)
+	ce := configError(t, rules[0].Errorf("regex", "invalid regex %q", "("), `key "rules[0].regex": invalid regex "("`)
 	require.Equal(t, "rules[0].regex", ce.Path)
 	require.Equal(t, 0, ce.Line)
-	requireConfigError(t, Errorf(rules[1], "", "rule is useless"), `key "rules[1]": rule is useless`)
-	requireConfigError(t, Errorf(c, "", "no rules"), `no rules`)
+	requireConfigError(t, rules[1].Errorf("", "rule is useless"), `key "rules[1]": rule is useless`)
+	requireConfigError(t, c.Errorf("", "no rules"), `no rules`)
 
 	l := mustParse(t, "# c\nregex=(")
-	ce = configError(t, Errorf(l, "regex", "invalid regex"), `line 2, key "regex": invalid regex`)
+	ce = configError(t, l.Errorf("regex", "invalid regex"), `line 2, key "regex": invalid regex`)
+	require.Equal(t, 2, ce.Line)
+
+	ce = configError(t, rules[1].ItemErrorf("methods", 3, "bad %s", "method"), `key "rules[1].methods[3]": bad method`)
+	require.Equal(t, 0, ce.Line)
+	lines := mustParse(t, "a=b\nmethods=GET, BREW")
+	ce = configError(t, lines.ItemErrorf("methods", 1, "bad method"), `line 2, key "methods[1]": bad method`)
 	require.Equal(t, 2, ce.Line)
 
 	// Wrapped by a filter, the *Error is still reachable.
-	wrapped := fmt.Errorf("addheader: %w", Errorf(l, "regex", "x"))
+	wrapped := fmt.Errorf("addheader: %w", l.Errorf("regex", "x"))
 	var target *Error
 	require.True(t, errors.As(wrapped, &target))
 	require.Equal(t, "regex", target.Path)
 }
 
-// loader is a plugin whose OnPluginStart runs Load, as every filter does.
+// loader is a plugin whose OnPluginStart runs load, as LoadAs does for every filter.
 type loader struct {
 	types.DefaultVMContext
-	got *Config
+	got *Object
 	err error
 }
 
@@ -697,7 +635,7 @@ type loaderPlugin struct {
 }
 
 func (p *loaderPlugin) OnPluginStart(int) types.OnPluginStartStatus {
-	p.l.got, p.l.err = Load()
+	p.l.got, p.l.err = load()
 	if p.l.err != nil {
 		return types.OnPluginStartStatusFailed
 	}
@@ -717,7 +655,7 @@ func startWithConfig(cfg []byte) (*loader, types.OnPluginStartStatus) {
 	return l, host.StartPlugin()
 }
 
-func TestLoad(t *testing.T) {
+func TestLoad_Forms(t *testing.T) {
 	cases := []struct {
 		name    string
 		cfg     []byte

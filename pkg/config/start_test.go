@@ -18,7 +18,7 @@ type starter struct {
 func (s *starter) NewPluginContext(uint32) types.PluginContext { return s }
 
 func (s *starter) OnPluginStart(int) types.OnPluginStartStatus {
-	name, ok := LoadAs("demo", func(c *Config) (string, error) {
+	name, ok := LoadAs("demo", func(c *Object) (string, error) {
 		if err := c.Known("name"); err != nil {
 			return "", err
 		}

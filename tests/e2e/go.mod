@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
-	github.com/meshwasm/meshwasm/pkg v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/wazero v1.7.2
 )
@@ -18,7 +17,4 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-replace (
-	github.com/meshwasm/meshwasm/build => ../../build
-	github.com/meshwasm/meshwasm/pkg => ../../pkg
-)
+replace github.com/meshwasm/meshwasm/build => ../../build

@@ -24,7 +24,7 @@ import (
 	"github.com/meshwasm/meshwasm/build/localproxy"
 	"github.com/meshwasm/meshwasm/build/manifest"
 	"github.com/meshwasm/meshwasm/build/proxyhost"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
 // cache shares the modules' compiled code between the proxies the tests

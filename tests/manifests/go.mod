@@ -6,7 +6,6 @@ require (
 	github.com/envoyproxy/go-control-plane/envoy v1.40.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
-	github.com/meshwasm/meshwasm/pkg v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.11.1
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
 	google.golang.org/protobuf v1.36.12
@@ -40,7 +39,4 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-replace (
-	github.com/meshwasm/meshwasm/build => ../../build
-	github.com/meshwasm/meshwasm/pkg => ../../pkg
-)
+replace github.com/meshwasm/meshwasm/build => ../../build

@@ -14,7 +14,7 @@ import (
 
 	"github.com/meshwasm/meshwasm/build/image"
 	"github.com/meshwasm/meshwasm/build/manifest"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
 // envelope is the Kubernetes object around a WasmPlugin spec; decoding it

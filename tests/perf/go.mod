@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
-	github.com/meshwasm/meshwasm/pkg v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
 	github.com/tetratelabs/wazero v1.7.2
@@ -24,14 +23,13 @@ require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
+	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/image v0.46.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
+	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-replace (
-	github.com/meshwasm/meshwasm/build => ../../build
-	github.com/meshwasm/meshwasm/pkg => ../../pkg
-)
+replace github.com/meshwasm/meshwasm/build => ../../build
 
 tool golang.org/x/perf/cmd/benchstat

@@ -349,6 +349,28 @@ func contain(callback string, contextID uint32, recovered interface{}) {
 	ProxyLog(LogLevelError, StringBytePtr(msg), len(msg))
 }
 
+// guard contains a panic in a callback. Each callback defers it directly, as
+// recover only stops a panic when the deferred function itself calls it. It
+// logs the panic with its stack, runs end (if any) to end the stream safely,
+// and sets *result (if any) to onPanic: what the callback returns to the host.
+func guard(callback string, contextID uint32, result *uint32, onPanic uint32, end func()) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	contain(callback, contextID, r)
+	if end != nil {
+		end()
+	}
+	if result != nil {
+		*result = onPanic
+	}
+}
+
+// closeDownstream and closeUpstream end a TCP stream after a panic.
+func closeDownstream() { ProxyCloseStream(StreamTypeDownstream) }
+func closeUpstream()   { ProxyCloseStream(StreamTypeUpstream) }
+
 // failHttpStream answers the current HTTP stream with a 500 after a panic.
 func failHttpStream() {
 	const body = "internal error in wasm filter"
@@ -372,201 +394,125 @@ func exportABIVersion() { proxyABIVersion() }
 
 //go:wasmexport proxy_on_vm_start
 func exportOnVMStart(rootContextID uint32, vmConfigurationSize uint32) (ok uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_vm_start", rootContextID, r)
-			ok = 0
-		}
-	}()
+	defer guard("proxy_on_vm_start", rootContextID, &ok, 0, nil)
 	runMainOnce()
 	return flag(bool(proxyOnVMStart(rootContextID, int(vmConfigurationSize))))
 }
 
 //go:wasmexport proxy_on_configure
 func exportOnConfigure(pluginContextID uint32, pluginConfigurationSize uint32) (ok uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_configure", pluginContextID, r)
-			ok = 0
-		}
-	}()
+	defer guard("proxy_on_configure", pluginContextID, &ok, 0, nil)
 	runMainOnce()
 	return flag(bool(proxyOnConfigure(pluginContextID, int(pluginConfigurationSize))))
 }
 
 //go:wasmexport proxy_on_context_create
 func exportOnContextCreate(contextID uint32, pluginContextID uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_context_create", contextID, r)
-		}
-	}()
+	defer guard("proxy_on_context_create", contextID, nil, 0, nil)
 	runMainOnce()
 	proxyOnContextCreate(contextID, pluginContextID)
 }
 
 //go:wasmexport proxy_on_log
 func exportOnLog(contextID uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_log", contextID, r)
-		}
-	}()
+	defer guard("proxy_on_log", contextID, nil, 0, nil)
 	proxyOnLog(contextID)
 }
 
 //go:wasmexport proxy_on_done
 func exportOnDone(contextID uint32) (done uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_done", contextID, r)
-			done = 1
-		}
-	}()
+	defer guard("proxy_on_done", contextID, &done, 1, nil)
 	return flag(proxyOnDone(contextID))
 }
 
 //go:wasmexport proxy_on_delete
 func exportOnDelete(contextID uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_delete", contextID, r)
-		}
-	}()
+	defer guard("proxy_on_delete", contextID, nil, 0, nil)
 	proxyOnDelete(contextID)
 }
 
 //go:wasmexport proxy_on_queue_ready
 func exportOnQueueReady(contextID uint32, queueID uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_queue_ready", contextID, r)
-		}
-	}()
+	defer guard("proxy_on_queue_ready", contextID, nil, 0, nil)
 	proxyOnQueueReady(contextID, queueID)
 }
 
 //go:wasmexport proxy_on_tick
 func exportOnTick(pluginContextID uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_tick", pluginContextID, r)
-		}
-	}()
+	defer guard("proxy_on_tick", pluginContextID, nil, 0, nil)
 	proxyOnTick(pluginContextID)
-}
-
-// httpAction contains a panic in an HTTP stream callback: the stream is
-// answered with a 500 and paused, so Envoy finishes it with that reply.
-func httpAction(callback string, contextID uint32, action *uint32) {
-	if r := recover(); r != nil {
-		contain(callback, contextID, r)
-		failHttpStream()
-		*action = uint32(types.ActionPause)
-	}
 }
 
 //go:wasmexport proxy_on_request_headers
 func exportOnRequestHeaders(contextID uint32, numHeaders uint32, endOfStream uint32) (action uint32) {
-	defer httpAction("proxy_on_request_headers", contextID, &action)
+	defer guard("proxy_on_request_headers", contextID, &action, uint32(types.ActionPause), failHttpStream)
 	return uint32(proxyOnRequestHeaders(contextID, int(numHeaders), endOfStream != 0))
 }
 
 //go:wasmexport proxy_on_request_body
 func exportOnRequestBody(contextID uint32, bodySize uint32, endOfStream uint32) (action uint32) {
-	defer httpAction("proxy_on_request_body", contextID, &action)
+	defer guard("proxy_on_request_body", contextID, &action, uint32(types.ActionPause), failHttpStream)
 	return uint32(proxyOnRequestBody(contextID, int(bodySize), endOfStream != 0))
 }
 
 //go:wasmexport proxy_on_request_trailers
 func exportOnRequestTrailers(contextID uint32, numTrailers uint32) (action uint32) {
-	defer httpAction("proxy_on_request_trailers", contextID, &action)
+	defer guard("proxy_on_request_trailers", contextID, &action, uint32(types.ActionPause), failHttpStream)
 	return uint32(proxyOnRequestTrailers(contextID, int(numTrailers)))
 }
 
 //go:wasmexport proxy_on_response_headers
 func exportOnResponseHeaders(contextID uint32, numHeaders uint32, endOfStream uint32) (action uint32) {
-	defer httpAction("proxy_on_response_headers", contextID, &action)
+	defer guard("proxy_on_response_headers", contextID, &action, uint32(types.ActionPause), failHttpStream)
 	return uint32(proxyOnResponseHeaders(contextID, int(numHeaders), endOfStream != 0))
 }
 
 //go:wasmexport proxy_on_response_body
 func exportOnResponseBody(contextID uint32, bodySize uint32, endOfStream uint32) (action uint32) {
-	defer httpAction("proxy_on_response_body", contextID, &action)
+	defer guard("proxy_on_response_body", contextID, &action, uint32(types.ActionPause), failHttpStream)
 	return uint32(proxyOnResponseBody(contextID, int(bodySize), endOfStream != 0))
 }
 
 //go:wasmexport proxy_on_response_trailers
 func exportOnResponseTrailers(contextID uint32, numTrailers uint32) (action uint32) {
-	defer httpAction("proxy_on_response_trailers", contextID, &action)
+	defer guard("proxy_on_response_trailers", contextID, &action, uint32(types.ActionPause), failHttpStream)
 	return uint32(proxyOnResponseTrailers(contextID, int(numTrailers)))
 }
 
 //go:wasmexport proxy_on_http_call_response
 func exportOnHttpCallResponse(pluginContextID uint32, calloutID uint32, numHeaders uint32, bodySize uint32, numTrailers uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_http_call_response", pluginContextID, r)
-			// The SDK made the paused stream the effective context before
-			// calling the filter, so the 500 ends that stream.
-			failHttpStream()
-		}
-	}()
+	// The SDK made the paused stream the effective context before
+	// calling the filter, so the 500 ends that stream.
+	defer guard("proxy_on_http_call_response", pluginContextID, nil, 0, failHttpStream)
 	proxyOnHttpCallResponse(pluginContextID, calloutID, int(numHeaders), int(bodySize), int(numTrailers))
 }
 
 //go:wasmexport proxy_on_new_connection
 func exportOnNewConnection(contextID uint32) (action uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_new_connection", contextID, r)
-			ProxyCloseStream(StreamTypeDownstream)
-			action = uint32(types.ActionPause)
-		}
-	}()
+	defer guard("proxy_on_new_connection", contextID, &action, uint32(types.ActionPause), closeDownstream)
 	return uint32(proxyOnNewConnection(contextID))
 }
 
 //go:wasmexport proxy_on_downstream_data
 func exportOnDownstreamData(contextID uint32, dataSize uint32, endOfStream uint32) (action uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_downstream_data", contextID, r)
-			ProxyCloseStream(StreamTypeDownstream)
-			action = uint32(types.ActionPause)
-		}
-	}()
+	defer guard("proxy_on_downstream_data", contextID, &action, uint32(types.ActionPause), closeDownstream)
 	return uint32(proxyOnDownstreamData(contextID, int(dataSize), endOfStream != 0))
 }
 
 //go:wasmexport proxy_on_downstream_connection_close
 func exportOnDownstreamConnectionClose(contextID uint32, peerType uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_downstream_connection_close", contextID, r)
-		}
-	}()
+	defer guard("proxy_on_downstream_connection_close", contextID, nil, 0, nil)
 	proxyOnDownstreamConnectionClose(contextID, types.PeerType(peerType))
 }
 
 //go:wasmexport proxy_on_upstream_data
 func exportOnUpstreamData(contextID uint32, dataSize uint32, endOfStream uint32) (action uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_upstream_data", contextID, r)
-			ProxyCloseStream(StreamTypeUpstream)
-			action = uint32(types.ActionPause)
-		}
-	}()
+	defer guard("proxy_on_upstream_data", contextID, &action, uint32(types.ActionPause), closeUpstream)
 	return uint32(proxyOnUpstreamData(contextID, int(dataSize), endOfStream != 0))
 }
 
 //go:wasmexport proxy_on_upstream_connection_close
 func exportOnUpstreamConnectionClose(contextID uint32, peerType uint32) {
-	defer func() {
-		if r := recover(); r != nil {
-			contain("proxy_on_upstream_connection_close", contextID, r)
-		}
-	}()
+	defer guard("proxy_on_upstream_connection_close", contextID, nil, 0, nil)
 	proxyOnUpstreamConnectionClose(contextID, types.PeerType(peerType))
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/meshwasm/meshwasm/build/proxyhost"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 

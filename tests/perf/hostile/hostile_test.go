@@ -24,7 +24,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/meshwasm/meshwasm/build/proxyhost"
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 
@@ -495,7 +495,7 @@ func TestHostile_TenThousandPausedRequests(t *testing.T) {
 }
 
 func TestHostile_PanicInFilter(t *testing.T) {
-	module := wasmtest.Module(t, filepath.Join(root(t), "pkg", "wasmtest", "testdata", "probe"))
+	module := wasmtest.Module(t, filepath.Join(root(t), "build", "wasmtest", "testdata", "probe"))
 	vm, root := start(t, module, nil)
 	probe := workload.Filter{Name: "probe"}
 	req := workload.DefaultRequest

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 

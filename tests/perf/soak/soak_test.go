@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/meshwasm/meshwasm/pkg/wasmtest"
+	"github.com/meshwasm/meshwasm/build/wasmtest"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
 

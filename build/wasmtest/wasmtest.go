@@ -9,15 +9,12 @@ package wasmtest
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
-
-	"github.com/meshwasm/meshwasm/build/wasmbuild"
 )
 
 type built struct {
@@ -40,7 +37,7 @@ var (
 
 // Module returns the proxy-wasm module built from the filter in dir, exactly
 // as `make` builds it (standard Go, meshwasm's ABI binding). It is built once
-// per test binary.
+// per test binary, and once per run across binaries: see CacheEnv.
 func Module(t testing.TB, dir string) []byte {
 	t.Helper()
 	abs, err := filepath.Abs(dir)
@@ -54,19 +51,7 @@ func Module(t testing.TB, dir string) []byte {
 		modules[abs] = b
 	}
 	mu.Unlock()
-	b.once.Do(func() {
-		tmp, err := os.MkdirTemp("", "meshwasm-test-")
-		if err != nil {
-			b.err = err
-			return
-		}
-		defer os.RemoveAll(tmp)
-		out := filepath.Join(tmp, "plugin.wasm")
-		if b.err = wasmbuild.Build(context.Background(), wasmbuild.Options{Dir: abs, Output: out}); b.err != nil {
-			return
-		}
-		b.module, b.err = os.ReadFile(out)
-	})
+	b.once.Do(func() { b.module, b.err = cachedBuild(context.Background(), abs) })
 	if b.err != nil {
 		t.Fatalf("building the wasm module of %s: %v", dir, b.err)
 	}

@@ -1,84 +1,21 @@
-// Package config reads a proxy-wasm plugin's configuration in either of the
-// two forms filters receive: a JSON object (what Istio's WasmPlugin
-// pluginConfig always delivers) or KEY=VALUE lines (what an Envoy
-// google.protobuf.StringValue often carries). Access is typed and validated,
-// and every error names the key path or the line, so that a bad configuration
-// is refused at plugin start with a message that says what and where.
 package config
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/valyala/fastjson"
 )
-
-// Form is the form a configuration was written in.
-type Form int
-
-const (
-	FormEmpty Form = iota
-	FormJSON
-	FormLines
-)
-
-func (f Form) String() string {
-	switch f {
-	case FormJSON:
-		return "JSON"
-	case FormLines:
-		return "KEY=VALUE lines"
-	case FormEmpty:
-		return "empty"
-	}
-	return fmt.Sprintf("Form(%d)", int(f))
-}
-
-// Error is a configuration error: the key path (JSON) or line (KEY=VALUE)
-// it concerns, and what was expected.
-type Error struct {
-	Path string // key path such as "rules[2].regex"; may be empty
-	Line int    // 1-based line in the KEY=VALUE form; 0 otherwise
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	switch {
-	case e.Line > 0 && e.Path != "":
-		return fmt.Sprintf("line %d, key %q: %s", e.Line, e.Path, e.Msg)
-	case e.Line > 0:
-		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
-	case e.Path != "":
-		return fmt.Sprintf("key %q: %s", e.Path, e.Msg)
-	}
-	return e.Msg
-}
-
-// Load reads the plugin configuration from the host and parses it. An empty
-// configuration (the host answers NotFound) is valid and means defaults.
-func Load() (*Config, error) {
-	data, err := proxywasm.GetPluginConfiguration()
-	if errors.Is(err, types.ErrorStatusNotFound) {
-		return Parse(nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the plugin configuration: %w", err)
-	}
-	return Parse(data)
-}
 
 // Parse detects the form and parses data: after trimming white space, input
 // starting with '{' is JSON and must be exactly one object; anything else is
 // KEY=VALUE lines.
-func Parse(data []byte) (*Config, error) {
+func Parse(data []byte) (*Object, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // an editor's BOM is not a key
 	trimmed := bytes.TrimSpace(data)
 	switch {
 	case len(trimmed) == 0:
-		return &Config{form: FormEmpty}, nil
+		return &Object{form: FormEmpty}, nil
 	case trimmed[0] == '{':
 		return parseJSON(trimmed)
 	case trimmed[0] == '[':
@@ -88,7 +25,7 @@ func Parse(data []byte) (*Config, error) {
 	}
 }
 
-func parseJSON(data []byte) (*Config, error) {
+func parseJSON(data []byte) (*Object, error) {
 	var p fastjson.Parser // one parser per configuration: values point into it
 	v, err := p.ParseBytes(data)
 	if err == nil {
@@ -102,7 +39,7 @@ func parseJSON(data []byte) (*Config, error) {
 	if err := checkDuplicates(v, ""); err != nil {
 		return nil, err
 	}
-	return objectConfig(v, ""), nil
+	return newObject(v, ""), nil
 }
 
 // checkDuplicates walks the whole document: fastjson keeps duplicate keys,
@@ -137,8 +74,8 @@ func checkDuplicates(v *fastjson.Value, path string) error {
 	return nil
 }
 
-func objectConfig(v *fastjson.Value, prefix string) *Config {
-	c := &Config{form: FormJSON, prefix: prefix, index: map[string]int{}}
+func newObject(v *fastjson.Value, prefix string) *Object {
+	c := &Object{form: FormJSON, prefix: prefix, index: map[string]int{}}
 	obj, _ := v.Object()
 	obj.Visit(func(k []byte, child *fastjson.Value) {
 		c.index[string(k)] = len(c.entries)
@@ -147,8 +84,8 @@ func objectConfig(v *fastjson.Value, prefix string) *Config {
 	return c
 }
 
-func parseLines(data []byte) (*Config, error) {
-	c := &Config{form: FormLines, index: map[string]int{}}
+func parseLines(data []byte) (*Object, error) {
+	c := &Object{form: FormLines, index: map[string]int{}}
 	for i, raw := range bytes.Split(data, []byte("\n")) {
 		line := i + 1
 		text := bytes.TrimSpace(raw) // also drops the \r of CRLF

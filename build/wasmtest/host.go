@@ -20,3 +20,14 @@ func Start(t testing.TB, vm types.VMContext, configuration string) (proxytest.Ho
 	t.Cleanup(reset)
 	return host, host.StartPlugin()
 }
+
+// Header returns the first value of the header name in hs (names as the
+// host holds them: lowercase), and whether there is one.
+func Header(hs [][2]string, name string) (string, bool) {
+	for _, h := range hs {
+		if h[0] == name {
+			return h[1], true
+		}
+	}
+	return "", false
+}

@@ -5,10 +5,30 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/valyala/fastjson"
 )
+
+// Form is the form a configuration was written in.
+type Form int
+
+const (
+	FormEmpty Form = iota
+	FormJSON
+	FormLines
+)
+
+func (f Form) String() string {
+	switch f {
+	case FormJSON:
+		return "JSON"
+	case FormLines:
+		return "KEY=VALUE lines"
+	case FormEmpty:
+		return "empty"
+	}
+	return fmt.Sprintf("Form(%d)", int(f))
+}
 
 // Kind is the type of a value, as written.
 type Kind int
@@ -34,9 +54,10 @@ func (k Kind) String() string {
 // Pair is one key and value of a map, in document order.
 type Pair struct{ Key, Value string }
 
-// Config is one object of a configuration: the top level or a nested object.
-// It is immutable once parsed, so one Config may serve every stream.
-type Config struct {
+// Object is one object of a plugin configuration, JSON or KEY=VALUE: the
+// top level or a nested object. It is immutable once parsed, so one Object
+// may serve every stream.
+type Object struct {
 	form    Form
 	prefix  string // key path of this object, for errors
 	entries []entry
@@ -51,13 +72,13 @@ type entry struct {
 }
 
 // Form is the form the configuration was written in.
-func (c *Config) Form() Form { return c.form }
+func (c *Object) Form() Form { return c.form }
 
 // Empty reports whether the object has no keys.
-func (c *Config) Empty() bool { return len(c.entries) == 0 }
+func (c *Object) Empty() bool { return len(c.entries) == 0 }
 
 // Keys lists the keys in document order.
-func (c *Config) Keys() []string {
+func (c *Object) Keys() []string {
 	keys := make([]string, len(c.entries))
 	for i, e := range c.entries {
 		keys[i] = e.key
@@ -66,32 +87,22 @@ func (c *Config) Keys() []string {
 }
 
 // Has reports whether key is present.
-func (c *Config) Has(key string) bool { _, ok := c.index[key]; return ok }
+func (c *Object) Has(key string) bool { _, ok := c.index[key]; return ok }
 
 // Path is the full key path of key, as errors name it.
-func (c *Config) Path(key string) string { return join(c.prefix, key) }
+func (c *Object) Path(key string) string { return join(c.prefix, key) }
 
 // Line is the 1-based line of key in the KEY=VALUE form, else 0.
-func (c *Config) Line(key string) int {
+func (c *Object) Line(key string) int {
 	if e := c.get(key); e != nil {
 		return e.line
 	}
 	return 0
 }
 
-// Errorf makes an error about key in the same format as the package's own,
-// for a filter's validation (an invalid regex at rules[2].regex).
-func Errorf(c *Config, key, format string, args ...any) error {
-	path := c.prefix
-	if key != "" {
-		path = c.Path(key)
-	}
-	return &Error{Path: path, Line: c.Line(key), Msg: fmt.Sprintf(format, args...)}
-}
-
 // Known fails on the first key not among keys: where keys are fixed, a typo
 // must not silently disable a feature.
-func (c *Config) Known(keys ...string) error {
+func (c *Object) Known(keys ...string) error {
 	for _, e := range c.entries {
 		known := false
 		for _, k := range keys {
@@ -101,10 +112,10 @@ func (c *Config) Known(keys ...string) error {
 			}
 		}
 		if !known && len(keys) == 0 {
-			return Errorf(c, e.key, "unknown key (no keys are accepted here)")
+			return c.Errorf(e.key, "unknown key (no keys are accepted here)")
 		}
 		if !known {
-			return Errorf(c, e.key, "unknown key (known keys: %s)", strings.Join(keys, ", "))
+			return c.Errorf(e.key, "unknown key (known keys: %s)", strings.Join(keys, ", "))
 		}
 	}
 	return nil
@@ -112,7 +123,7 @@ func (c *Config) Known(keys ...string) error {
 
 // Kind is the type of key's value; in the KEY=VALUE form every present value
 // is a string.
-func (c *Config) Kind(key string) Kind {
+func (c *Object) Kind(key string) Kind {
 	e := c.get(key)
 	if e == nil {
 		return KindMissing
@@ -139,20 +150,20 @@ func kindOf(v *fastjson.Value) Kind {
 	return KindNull
 }
 
-func (c *Config) get(key string) *entry {
+func (c *Object) get(key string) *entry {
 	if i, ok := c.index[key]; ok {
 		return &c.entries[i]
 	}
 	return nil
 }
 
-func (c *Config) expected(key, want string) error {
+func (c *Object) expected(key, want string) error {
 	e := c.get(key)
-	return Errorf(c, key, "expected %s, got %s", want, kindOf(e.value))
+	return c.Errorf(key, "expected %s, got %s", want, kindOf(e.value))
 }
 
 // String returns a string value, or def when key is missing.
-func (c *Config) String(key, def string) (string, error) {
+func (c *Object) String(key, def string) (string, error) {
 	e := c.get(key)
 	if e == nil {
 		return def, nil
@@ -167,16 +178,16 @@ func (c *Config) String(key, def string) (string, error) {
 }
 
 // RequiredString returns a string value that must be present and non-empty.
-func (c *Config) RequiredString(key string) (string, error) {
+func (c *Object) RequiredString(key string) (string, error) {
 	if !c.Has(key) {
-		return "", Errorf(c, key, "is required")
+		return "", c.Errorf(key, "is required")
 	}
 	s, err := c.String(key, "")
 	if err != nil {
 		return "", err
 	}
 	if s == "" {
-		return "", Errorf(c, key, "is required and must not be empty")
+		return "", c.Errorf(key, "is required and must not be empty")
 	}
 	return s, nil
 }
@@ -184,7 +195,7 @@ func (c *Config) RequiredString(key string) (string, error) {
 // Scalar returns the text of a string, number (as written) or boolean, for
 // maps whose values are text: Istio YAML `debug: 1` arrives as a number.
 // A missing key gives "".
-func (c *Config) Scalar(key string) (string, error) {
+func (c *Object) Scalar(key string) (string, error) {
 	e := c.get(key)
 	if e == nil {
 		return "", nil
@@ -195,18 +206,18 @@ func (c *Config) Scalar(key string) (string, error) {
 	return scalarText(c, key, e.value)
 }
 
-func scalarText(c *Config, key string, v *fastjson.Value) (string, error) {
+func scalarText(c *Object, key string, v *fastjson.Value) (string, error) {
 	switch v.Type() {
 	case fastjson.TypeString:
 		return string(v.GetStringBytes()), nil
 	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
 		return string(v.MarshalTo(nil)), nil
 	}
-	return "", Errorf(c, key, "expected a string, number or boolean, got %s", kindOf(v))
+	return "", c.Errorf(key, "expected a string, number or boolean, got %s", kindOf(v))
 }
 
 // Int returns an integer in [min, max], or def when key is missing.
-func (c *Config) Int(key string, def, min, max int) (int, error) {
+func (c *Object) Int(key string, def, min, max int) (int, error) {
 	e := c.get(key)
 	if e == nil {
 		return def, nil
@@ -220,7 +231,7 @@ func (c *Config) Int(key string, def, min, max int) (int, error) {
 	}
 	n, msg := parseInt(text, min, max)
 	if msg != "" {
-		return 0, Errorf(c, key, "%s", msg)
+		return 0, c.Errorf(key, "%s", msg)
 	}
 	return n, nil
 }
@@ -241,7 +252,7 @@ func parseInt(text string, min, max int) (n int, msg string) {
 }
 
 // Bool returns a boolean (true or false, nothing else), or def when missing.
-func (c *Config) Bool(key string, def bool) (bool, error) {
+func (c *Object) Bool(key string, def bool) (bool, error) {
 	e := c.get(key)
 	if e == nil {
 		return def, nil
@@ -261,34 +272,13 @@ func (c *Config) Bool(key string, def bool) (bool, error) {
 	case "false":
 		return false, nil
 	}
-	return false, Errorf(c, key, "expected true or false, got %q", e.text)
-}
-
-// Duration returns a non-negative duration written as Go durations are
-// ("500ms", "2s"), or def when key is missing.
-func (c *Config) Duration(key string, def time.Duration) (time.Duration, error) {
-	if !c.Has(key) {
-		return def, nil
-	}
-	if c.Kind(key) != KindString {
-		// Istio YAML `timeout: 5` arrives as a number: say which unit is meant.
-		return 0, c.expected(key, `a duration string such as "500ms"`)
-	}
-	s, _ := c.String(key, "")
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, Errorf(c, key, "expected a duration such as \"500ms\" or \"2s\", got %q", s)
-	}
-	if d < 0 {
-		return 0, Errorf(c, key, "must not be negative, got %s", s)
-	}
-	return d, nil
+	return false, c.Errorf(key, "expected true or false, got %q", e.text)
 }
 
 // StringList returns a list of strings: a JSON array of strings, or in the
 // KEY=VALUE form comma-separated items, trimmed, empty ones dropped. A
 // missing key gives nil.
-func (c *Config) StringList(key string) ([]string, error) {
+func (c *Object) StringList(key string) ([]string, error) {
 	e := c.get(key)
 	if e == nil {
 		return nil, nil
@@ -309,7 +299,7 @@ func (c *Config) StringList(key string) ([]string, error) {
 	items := make([]string, 0, len(values))
 	for i, v := range values {
 		if v.Type() != fastjson.TypeString {
-			return nil, Errorf(c, fmt.Sprintf("%s[%d]", key, i), "expected a string, got %s", kindOf(v))
+			return nil, c.ItemErrorf(key, i, "expected a string, got %s", kindOf(v))
 		}
 		items = append(items, string(v.GetStringBytes()))
 	}
@@ -318,7 +308,7 @@ func (c *Config) StringList(key string) ([]string, error) {
 
 // IntList returns a list of integers in [min, max]: a JSON array, or
 // comma-separated in the KEY=VALUE form. A missing key gives nil.
-func (c *Config) IntList(key string, min, max int) ([]int, error) {
+func (c *Object) IntList(key string, min, max int) ([]int, error) {
 	e := c.get(key)
 	if e == nil {
 		return nil, nil
@@ -337,81 +327,61 @@ func (c *Config) IntList(key string, min, max int) ([]int, error) {
 		}
 		for i, v := range values {
 			if v.Type() != fastjson.TypeNumber {
-				return nil, Errorf(c, fmt.Sprintf("%s[%d]", key, i), "expected an integer, got %s", kindOf(v))
+				return nil, c.ItemErrorf(key, i, "expected an integer, got %s", kindOf(v))
 			}
 			texts = append(texts, string(v.MarshalTo(nil)))
 		}
 	}
 	ints := make([]int, 0, len(texts))
 	for i, text := range texts {
-		item := fmt.Sprintf("%s[%d]", key, i)
 		n, msg := parseInt(text, min, max)
 		if msg != "" {
-			return nil, &Error{Path: c.Path(item), Line: e.line, Msg: msg}
+			return nil, c.ItemErrorf(key, i, "%s", msg)
 		}
 		ints = append(ints, n)
 	}
 	return ints, nil
 }
 
-// StringMap returns a JSON object's entries in document order, values as
-// Scalar text. A missing key gives nil.
-func (c *Config) StringMap(key string) ([]Pair, error) {
-	obj, err := c.Object(key)
-	if err != nil || obj == nil {
-		return nil, err
-	}
-	pairs := make([]Pair, 0, len(obj.entries))
-	for _, e := range obj.entries {
-		v, err := scalarText(obj, e.key, e.value)
-		if err != nil {
-			return nil, err
-		}
-		pairs = append(pairs, Pair{Key: e.key, Value: v})
-	}
-	return pairs, nil
-}
-
 // Object returns a nested object; a missing key gives nil.
-func (c *Config) Object(key string) (*Config, error) {
+func (c *Object) Object(key string) (*Object, error) {
 	e := c.get(key)
 	if e == nil {
 		return nil, nil
 	}
 	if c.form == FormLines {
-		return nil, Errorf(c, key, "needs the JSON form (a nested object cannot be written as KEY=VALUE)")
+		return nil, c.Errorf(key, "needs the JSON form (a nested object cannot be written as KEY=VALUE)")
 	}
 	if e.value.Type() != fastjson.TypeObject {
 		return nil, c.expected(key, "an object")
 	}
-	return objectConfig(e.value, c.Path(key)), nil
+	return newObject(e.value, c.Path(key)), nil
 }
 
 // ObjectList returns a JSON array of objects, each named key[i] in errors.
 // A missing key gives nil.
-func (c *Config) ObjectList(key string) ([]*Config, error) {
+func (c *Object) ObjectList(key string) ([]*Object, error) {
 	if !c.Has(key) {
 		return nil, nil
 	}
 	if c.form == FormLines {
-		return nil, Errorf(c, key, "needs the JSON form (a list of objects cannot be written as KEY=VALUE)")
+		return nil, c.Errorf(key, "needs the JSON form (a list of objects cannot be written as KEY=VALUE)")
 	}
 	values, err := c.array(key)
 	if err != nil {
 		return nil, err
 	}
-	list := make([]*Config, 0, len(values))
+	list := make([]*Object, 0, len(values))
 	for i, v := range values {
-		item := fmt.Sprintf("%s[%d]", key, i)
 		if v.Type() != fastjson.TypeObject {
-			return nil, Errorf(c, item, "expected an object, got %s", kindOf(v))
+			return nil, c.ItemErrorf(key, i, "expected an object, got %s", kindOf(v))
 		}
-		list = append(list, objectConfig(v, c.Path(item)))
+		list = append(list, newObject(v, c.Path(fmt.Sprintf("%s[%d]", key, i))))
 	}
 	return list, nil
 }
 
-func (c *Config) array(key string) ([]*fastjson.Value, error) {
+func (c *Object) array(key string) ([]*fastjson.Value, error) {
 	e := c.get(key)
 	if e == nil {
 		return nil, nil
