@@ -40,7 +40,7 @@ all: $(FILTERS)
 ## tool: the meshwasm command the other targets use (dist/bin/meshwasm)
 tool:
 	@mkdir -p dist/bin
-	@go build -o $(BIN) ./build/cmd/meshwasm
+	@go build -o $(BIN) ./cmd/meshwasm
 
 ## test: every module's tests, natively and against the compiled .wasm modules
 test:
