@@ -16,9 +16,15 @@ SOURCE    ?= https://github.com/meshwasm/meshwasm
 BIN       := dist/bin/meshwasm
 GO_PKGS   := github.com/meshwasm/meshwasm/...
 SHELL     := /bin/bash
-# go test -v shows every subtest, so the wasm-mode runs (".../wasm") are visible;
-# the proxy log lines the test host prints and the RUN/PAUSE/CONT markers are dropped.
+# make test prints one line per package and every failure in full (gotestsum,
+# pinned in tools/go.mod), then how many twin subtests ran natively and as wasm
+# (the ".../native" and ".../wasm" halves of pkg/wasmtest.Twin) and gotestsum's
+# DONE line. VERBOSE=1 prints the whole go test -v stream instead; the proxy log
+# lines the test host prints and the RUN/PAUSE/CONT markers are dropped from it.
+VERBOSE   ?=
 TEST_NOISE := ^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} proxy_|^\s*=== (RUN|PAUSE|CONT|NAME)
+GOTESTSUM := dist/bin/gotestsum
+TEST_JSON := dist/test/go-test.json
 # golangci-lint is pinned in tools/go.mod, a module outside go.work so that its
 # dependencies never enter the filters' build list.
 GOLANGCI  := dist/bin/golangci-lint
@@ -42,10 +48,18 @@ tool:
 	@mkdir -p dist/bin
 	@go build -o $(BIN) ./cmd/meshwasm
 
-## test: every module's tests, natively and against the compiled .wasm modules
-test:
-	@set -o pipefail; go test -count=1 -v $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
-
+## test: every module's tests, natively and against the compiled .wasm modules (VERBOSE=1: the full -v stream)
+test: $(GOTESTSUM)
+	@mkdir -p $(dir $(TEST_JSON))
+ifeq ($(VERBOSE),)
+	@set -o pipefail; $(GOTESTSUM) --format pkgname --hide-summary skipped --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) | \
+		awk -v json=$(TEST_JSON) '/^DONE / { done = $$0; next } { print; fflush() } END { \
+			while ((getline ev < json) > 0) if (ev ~ /"Action":"(pass|fail)"/) { \
+				if (ev ~ /"Test":"[^"]*\/native"/) native++; else if (ev ~ /"Test":"[^"]*\/wasm"/) wasm++ } \
+			printf "twin subtests: %d native, %d wasm\n%s\n", native, wasm, done }'
+else
+	@set -o pipefail; $(GOTESTSUM) --format standard-verbose --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
+endif
 
 ## vet: go vet over every module
 vet:
@@ -76,6 +90,10 @@ help:
 	@sed -nE 's/^## ([^:]+): (.*)/\1\t\2/p' $(firstword $(MAKEFILE_LIST)) | sed 's/\$$(1)/<filter>/g' | \
 		awk -F'\t' '{ printf "  %-22s %s\n", $$1, $$2 }'
 	@echo "  (<filter> is one of: $(FILTERS))"
+
+$(GOTESTSUM): tools/go.mod tools/go.sum
+	@mkdir -p dist/bin
+	@cd tools && GOWORK=off go build -o ../$(GOTESTSUM) gotest.tools/gotestsum
 
 $(GOLANGCI): tools/go.mod tools/go.sum
 	@mkdir -p dist/bin
