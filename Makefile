@@ -159,7 +159,7 @@ fuzz:
 .PHONY: bench soak rustcmp benchmarks
 ## bench: every filter's Benchmark<Name>_Request and the no-op module's, native and wasm, compared with benchstat
 bench:
-	@go run ./tests/perf/cmd/bench
+	@go run ./tests/perf/cmd/nativevswasm
 
 ## soak: 1,000,000 requests through each compiled module; linear memory sampled (tests/perf/results/soak.*)
 soak:
@@ -174,7 +174,7 @@ benchmarks:
 	@$(MAKE) --no-print-directory bench
 	@$(MAKE) --no-print-directory soak
 	@$(MAKE) --no-print-directory rustcmp
-	@go run ./tests/perf/cmd/benchmarks
+	@go run ./tests/perf/cmd/writebenchmarks
 
 define FILTER_RULES
 .PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1) bench-$(1) soak-$(1)
@@ -202,7 +202,7 @@ push-$(1): image-$(1)
 
 ## bench-$(1): its Benchmark<Name>_Request beside the no-op module's, native and wasm (results in dist/$(1)/perf)
 bench-$(1):
-	@go run ./tests/perf/cmd/bench -filters $(1),noop -out $(CURDIR)/dist/$(1)/perf
+	@go run ./tests/perf/cmd/nativevswasm -filters $(1),noop -out $(CURDIR)/dist/$(1)/perf
 
 ## soak-$(1): 1,000,000 requests through its module and the no-op module (results in dist/$(1)/perf)
 soak-$(1):
