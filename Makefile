@@ -14,6 +14,7 @@ VERSION   ?= $(TAG)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 SOURCE    ?= https://github.com/meshwasm/meshwasm
 BIN       := dist/bin/meshwasm
+OFFLINE_BIN := dist/bin/meshwasm-offline
 GO_PKGS   := github.com/meshwasm/meshwasm/...
 SHELL     := /bin/bash
 # make test prints one line per package and every failure in full (gotestsum,
@@ -38,15 +39,24 @@ endif
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all test vet clean tool images manifests push $(FILTERS)
+.PHONY: all test vet clean tool offline-tool images manifests push $(FILTERS)
 
 ## all: build every filter: dist/<filter>/plugin.wasm, its OCI image and WasmPlugin manifest
 all: $(FILTERS)
 
-## tool: the meshwasm command the other targets use (dist/bin/meshwasm)
+## tool: the meshwasm command (dist/bin/meshwasm), for push, run and users
 tool:
 	@mkdir -p dist/bin
 	@go build -o $(BIN) ./cmd/meshwasm
+
+# From an empty build cache, compiling the whole meshwasm command costs more
+# than building every filter: most of it is the HTTP, TLS, registry and wazero
+# code of push and run. Building, packing and describing need none of it, so
+# those targets use meshwasm with its offline commands alone.
+## offline-tool: meshwasm without push and run (dist/bin/meshwasm-offline; -tags meshwasm_offline), what make uses to build
+offline-tool:
+	@mkdir -p dist/bin
+	@go build -tags meshwasm_offline -o $(OFFLINE_BIN) ./cmd/meshwasm
 
 ## test: every module's tests, natively and against the compiled .wasm modules (VERBOSE=1: the full -v stream)
 test: $(GOTESTSUM)
@@ -76,8 +86,8 @@ push: $(addprefix push-,$(FILTERS))
 
 ## new: scaffold filters/$(NAME)/ from build/scaffold's template and add it to go.work (make new NAME=demo)
 .PHONY: new
-new: tool
-	@$(BIN) new -name "$(NAME)" -root .
+new: offline-tool
+	@$(OFFLINE_BIN) new -name "$(NAME)" -root .
 
 ## clean: remove dist/
 clean:
@@ -183,21 +193,21 @@ define FILTER_RULES
 $(1): manifest-$(1)
 
 ## wasm-$(1): dist/$(1)/plugin.wasm only (TOOLCHAIN=go, or tinygo where installed)
-wasm-$(1): tool
-	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY_VERSION),-envoy $(ENVOY_VERSION))
+wasm-$(1): offline-tool
+	@$(OFFLINE_BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY_VERSION),-envoy $(ENVOY_VERSION))
 
 ## image-$(1): its OCI image layout only (dist/$(1)/image, dist/$(1)/image.digest)
 image-$(1): wasm-$(1)
-	@$(BIN) image dist/$(1)/plugin.wasm -name $(1) -o dist/$(1)/image -digest-file dist/$(1)/image.digest \
+	@$(OFFLINE_BIN) image dist/$(1)/plugin.wasm -name $(1) -o dist/$(1)/image -digest-file dist/$(1)/image.digest \
 		-version "$(VERSION)" -revision "$(REVISION)" -source "$(SOURCE)" -description "meshwasm $(1) proxy-wasm filter"
 
 ## manifest-$(1): its WasmPlugin (dist/$(1)/wasmplugin.yaml) for oci://$(REGISTRY)/meshwasm/$(1):$(TAG)
 manifest-$(1): image-$(1)
-	@$(BIN) manifest -template filters/$(1)/wasmplugin.yaml -layout dist/$(1)/image \
+	@$(OFFLINE_BIN) manifest -template filters/$(1)/wasmplugin.yaml -layout dist/$(1)/image \
 		-url oci://$(REGISTRY)/meshwasm/$(1):$(TAG) -o dist/$(1)/wasmplugin.yaml
 
 ## push-$(1): push its image to $(REGISTRY)/meshwasm/$(1):$(TAG) and pin its WasmPlugin to the digest
-push-$(1): image-$(1)
+push-$(1): image-$(1) tool
 	@$(BIN) push dist/$(1)/image -ref $(REGISTRY)/meshwasm/$(1):$(TAG) $(if $(filter 1 true yes,$(INSECURE)),-insecure) \
 		-manifest-template filters/$(1)/wasmplugin.yaml -manifest-out dist/$(1)/wasmplugin.yaml
 
