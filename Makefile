@@ -62,11 +62,10 @@ offline-tool:
 test: $(GOTESTSUM)
 	@mkdir -p $(dir $(TEST_JSON))
 ifeq ($(VERBOSE),)
-	@set -o pipefail; $(GOTESTSUM) --format pkgname --hide-summary skipped --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) | \
-		awk -v json=$(TEST_JSON) '/^DONE / { done = $$0; next } { print; fflush() } END { \
-			while ((getline ev < json) > 0) if (ev ~ /"Action":"(pass|fail)"/) { \
-				if (ev ~ /"Test":"[^"]*\/native"/) native++; else if (ev ~ /"Test":"[^"]*\/wasm"/) wasm++ } \
-			printf "twin subtests: %d native, %d wasm\n%s\n", native, wasm, done }'
+	@set -o pipefail; $(GOTESTSUM) --format pkgname --hide-summary skipped --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) | { \
+		while IFS= read -r line; do case "$$line" in "DONE "*) done=$$line ;; *) printf '%s\n' "$$line" ;; esac; done; \
+		twins() { grep -cE '"Action":"(pass|fail)","Package":"[^"]*","Test":"[^"]*/'"$$1"'"' $(TEST_JSON); }; \
+		printf 'twin subtests: %s native, %s wasm\n%s\n' "$$(twins native)" "$$(twins wasm)" "$$done"; }
 else
 	@set -o pipefail; $(GOTESTSUM) --format standard-verbose --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
 endif
