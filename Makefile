@@ -25,11 +25,6 @@ SHELL     := /bin/bash
 VERBOSE   ?=
 TEST_NOISE := ^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} proxy_|^\s*=== (RUN|PAUSE|CONT|NAME)
 GOTESTSUM := dist/bin/gotestsum
-# TEST_P: test binaries run at once (go test -p). Above the core count on
-# purpose: many tests spend their time waiting on a go build of a module, a
-# registry or a server, so 4 keeps 2 cores busy where go test's default (the
-# core count) leaves them idle.
-TEST_P    ?= 4
 TEST_JSON := dist/test/go-test.json
 # golangci-lint is pinned in tools/go.mod, a module outside go.work so that its
 # dependencies never enter the filters' build list.
@@ -67,12 +62,12 @@ offline-tool:
 test: $(GOTESTSUM)
 	@mkdir -p $(dir $(TEST_JSON))
 ifeq ($(VERBOSE),)
-	@set -o pipefail; $(GOTESTSUM) --format pkgname --hide-summary skipped --jsonfile $(TEST_JSON) -- -count=1 -p $(TEST_P) $(GO_PKGS) | { \
+	@set -o pipefail; $(GOTESTSUM) --format pkgname --hide-summary skipped --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) | { \
 		while IFS= read -r line; do case "$$line" in "DONE "*) done=$$line ;; *) printf '%s\n' "$$line" ;; esac; done; \
 		twins() { grep -cE '"Action":"(pass|fail)","Package":"[^"]*","Test":"[^"]*/'"$$1"'"' $(TEST_JSON); }; \
 		printf 'twin subtests: %s native, %s wasm\n%s\n' "$$(twins native)" "$$(twins wasm)" "$$done"; }
 else
-	@set -o pipefail; $(GOTESTSUM) --format standard-verbose --jsonfile $(TEST_JSON) -- -count=1 -p $(TEST_P) $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
+	@set -o pipefail; $(GOTESTSUM) --format standard-verbose --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
 endif
 
 ## vet: go vet over every module
