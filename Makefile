@@ -14,11 +14,18 @@ VERSION   ?= $(TAG)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 SOURCE    ?= https://github.com/meshwasm/meshwasm
 BIN       := dist/bin/meshwasm
+OFFLINE_BIN := dist/bin/meshwasm-offline
 GO_PKGS   := github.com/meshwasm/meshwasm/...
 SHELL     := /bin/bash
-# go test -v shows every subtest, so the wasm-mode runs (".../wasm") are visible;
-# the proxy log lines the test host prints and the RUN/PAUSE/CONT markers are dropped.
+# make test prints one line per package and every failure in full (gotestsum,
+# pinned in tools/go.mod), then how many twin subtests ran natively and as wasm
+# (the ".../native" and ".../wasm" halves of pkg/wasmtest.Twin) and gotestsum's
+# DONE line. VERBOSE=1 prints the whole go test -v stream instead; the proxy log
+# lines the test host prints and the RUN/PAUSE/CONT markers are dropped from it.
+VERBOSE   ?=
 TEST_NOISE := ^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} proxy_|^\s*=== (RUN|PAUSE|CONT|NAME)
+GOTESTSUM := dist/bin/gotestsum
+TEST_JSON := dist/test/go-test.json
 # golangci-lint is pinned in tools/go.mod, a module outside go.work so that its
 # dependencies never enter the filters' build list.
 GOLANGCI  := dist/bin/golangci-lint
@@ -32,20 +39,36 @@ endif
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all test vet clean tool images manifests push $(FILTERS)
+.PHONY: all test vet clean tool offline-tool images manifests push $(FILTERS)
 
 ## all: build every filter: dist/<filter>/plugin.wasm, its OCI image and WasmPlugin manifest
 all: $(FILTERS)
 
-## tool: the meshwasm command the other targets use (dist/bin/meshwasm)
+## tool: the meshwasm command (dist/bin/meshwasm), for push, run and users
 tool:
 	@mkdir -p dist/bin
-	@go build -o $(BIN) ./build/cmd/meshwasm
+	@go build -o $(BIN) ./cmd/meshwasm
 
-## test: every module's tests, natively and against the compiled .wasm modules
-test:
-	@set -o pipefail; go test -count=1 -v $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
+# From an empty build cache, compiling the whole meshwasm command costs more
+# than building every filter: most of it is the HTTP, TLS, registry and wazero
+# code of push and run. Building, packing and describing need none of it, so
+# those targets use meshwasm with its offline commands alone.
+## offline-tool: meshwasm without push and run (dist/bin/meshwasm-offline; -tags meshwasm_offline), what make uses to build
+offline-tool:
+	@mkdir -p dist/bin
+	@go build -tags meshwasm_offline -o $(OFFLINE_BIN) ./cmd/meshwasm
 
+## test: every module's tests, natively and against the compiled .wasm modules (VERBOSE=1: the full -v stream)
+test: $(GOTESTSUM)
+	@mkdir -p $(dir $(TEST_JSON))
+ifeq ($(VERBOSE),)
+	@set -o pipefail; $(GOTESTSUM) --format pkgname --hide-summary skipped --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) | { \
+		while IFS= read -r line; do case "$$line" in "DONE "*) done=$$line ;; *) printf '%s\n' "$$line" ;; esac; done; \
+		twins() { grep -cE '"Action":"(pass|fail)","Package":"[^"]*","Test":"[^"]*/'"$$1"'"' $(TEST_JSON); }; \
+		printf 'twin subtests: %s native, %s wasm\n%s\n' "$$(twins native)" "$$(twins wasm)" "$$done"; }
+else
+	@set -o pipefail; $(GOTESTSUM) --format standard-verbose --jsonfile $(TEST_JSON) -- -count=1 $(GO_PKGS) 2>&1 | grep -vE '$(TEST_NOISE)'
+endif
 
 ## vet: go vet over every module
 vet:
@@ -62,8 +85,8 @@ push: $(addprefix push-,$(FILTERS))
 
 ## new: scaffold filters/$(NAME)/ from build/scaffold's template and add it to go.work (make new NAME=demo)
 .PHONY: new
-new: tool
-	@$(BIN) new -name "$(NAME)" -root .
+new: offline-tool
+	@$(OFFLINE_BIN) new -name "$(NAME)" -root .
 
 ## clean: remove dist/
 clean:
@@ -76,6 +99,10 @@ help:
 	@sed -nE 's/^## ([^:]+): (.*)/\1\t\2/p' $(firstword $(MAKEFILE_LIST)) | sed 's/\$$(1)/<filter>/g' | \
 		awk -F'\t' '{ printf "  %-22s %s\n", $$1, $$2 }'
 	@echo "  (<filter> is one of: $(FILTERS))"
+
+$(GOTESTSUM): tools/go.mod tools/go.sum
+	@mkdir -p dist/bin
+	@cd tools && GOWORK=off go build -o ../$(GOTESTSUM) gotest.tools/gotestsum
 
 $(GOLANGCI): tools/go.mod tools/go.sum
 	@mkdir -p dist/bin
@@ -141,11 +168,12 @@ fuzz:
 .PHONY: bench soak rustcmp benchmarks
 ## bench: every filter's Benchmark<Name>_Request and the no-op module's, native and wasm, compared with benchstat
 bench:
-	@go run ./tests/perf/cmd/bench
+	@go run ./tests/perf/cmd/nativevswasm
 
-## soak: 1,000,000 requests through each compiled module; linear memory sampled (tests/perf/results/soak.*)
+## soak: 1,000,000 requests through each compiled module; linear memory sampled (tests/perf/results/soak.*); the interleaved memory test over 200,000 streams
 soak:
 	@go run ./tests/perf/cmd/soak
+	@MESHWASM_MEMORY_STREAMS=200000 go test -count=1 -run '^TestEnvoy_MemoryInterleaved$$' ./tests/perf/envoy
 
 ## rustcmp: the Go modules against their Rust twins in tests/perf/rust (needs Debian's cargo; results/rust.json)
 rustcmp:
@@ -156,7 +184,7 @@ benchmarks:
 	@$(MAKE) --no-print-directory bench
 	@$(MAKE) --no-print-directory soak
 	@$(MAKE) --no-print-directory rustcmp
-	@go run ./tests/perf/cmd/benchmarks
+	@go run ./tests/perf/cmd/writebenchmarks
 
 define FILTER_RULES
 .PHONY: $(1) wasm-$(1) image-$(1) manifest-$(1) push-$(1) bench-$(1) soak-$(1)
@@ -164,27 +192,27 @@ define FILTER_RULES
 $(1): manifest-$(1)
 
 ## wasm-$(1): dist/$(1)/plugin.wasm only (TOOLCHAIN=go, or tinygo where installed)
-wasm-$(1): tool
-	@$(BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY_VERSION),-envoy $(ENVOY_VERSION))
+wasm-$(1): offline-tool
+	@$(OFFLINE_BIN) build filters/$(1) -o dist/$(1)/plugin.wasm -toolchain $(TOOLCHAIN) $(if $(TAGS),-tags $(TAGS)) $(if $(ENVOY_VERSION),-envoy $(ENVOY_VERSION))
 
 ## image-$(1): its OCI image layout only (dist/$(1)/image, dist/$(1)/image.digest)
 image-$(1): wasm-$(1)
-	@$(BIN) image dist/$(1)/plugin.wasm -name $(1) -o dist/$(1)/image -digest-file dist/$(1)/image.digest \
+	@$(OFFLINE_BIN) image dist/$(1)/plugin.wasm -name $(1) -o dist/$(1)/image -digest-file dist/$(1)/image.digest \
 		-version "$(VERSION)" -revision "$(REVISION)" -source "$(SOURCE)" -description "meshwasm $(1) proxy-wasm filter"
 
 ## manifest-$(1): its WasmPlugin (dist/$(1)/wasmplugin.yaml) for oci://$(REGISTRY)/meshwasm/$(1):$(TAG)
 manifest-$(1): image-$(1)
-	@$(BIN) manifest -template filters/$(1)/wasmplugin.yaml -layout dist/$(1)/image \
+	@$(OFFLINE_BIN) manifest -template filters/$(1)/wasmplugin.yaml -layout dist/$(1)/image \
 		-url oci://$(REGISTRY)/meshwasm/$(1):$(TAG) -o dist/$(1)/wasmplugin.yaml
 
 ## push-$(1): push its image to $(REGISTRY)/meshwasm/$(1):$(TAG) and pin its WasmPlugin to the digest
-push-$(1): image-$(1)
+push-$(1): image-$(1) tool
 	@$(BIN) push dist/$(1)/image -ref $(REGISTRY)/meshwasm/$(1):$(TAG) $(if $(filter 1 true yes,$(INSECURE)),-insecure) \
 		-manifest-template filters/$(1)/wasmplugin.yaml -manifest-out dist/$(1)/wasmplugin.yaml
 
 ## bench-$(1): its Benchmark<Name>_Request beside the no-op module's, native and wasm (results in dist/$(1)/perf)
 bench-$(1):
-	@go run ./tests/perf/cmd/bench -filters $(1),noop -out $(CURDIR)/dist/$(1)/perf
+	@go run ./tests/perf/cmd/nativevswasm -filters $(1),noop -out $(CURDIR)/dist/$(1)/perf
 
 ## soak-$(1): 1,000,000 requests through its module and the no-op module (results in dist/$(1)/perf)
 soak-$(1):

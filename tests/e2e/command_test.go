@@ -44,7 +44,7 @@ func meshwasm(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "meshwasm")
-		cmd := exec.Command("go", "build", "-o", binPath, "./build/cmd/meshwasm")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/meshwasm")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %w\n%s", err, out)

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	meshwasmBin = filepath.Join(dir, "meshwasm")
-	out, err := exec.Command("go", "build", "-o", meshwasmBin, "github.com/meshwasm/meshwasm/build/cmd/meshwasm").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", meshwasmBin, "github.com/meshwasm/meshwasm/cmd/meshwasm").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building meshwasm: %v\n%s", err, out)
 		os.RemoveAll(dir)

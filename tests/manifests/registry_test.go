@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/meshwasm/meshwasm/build/image"
+	oci "github.com/meshwasm/meshwasm/build/registry"
 	"github.com/meshwasm/meshwasm/build/wasmtest"
 )
 
@@ -100,7 +101,7 @@ func TestRegistry_RoundTrip(t *testing.T) {
 				require.Equal(t, strings.TrimPrefix(digest, "sha256:"), spec.GetSha256())
 
 				for _, r := range []string{ref, pinned} {
-					img, err := image.Pull(context.Background(), r, true)
+					img, err := oci.Pull(context.Background(), r, true)
 					require.NoError(t, err)
 					got, err := img.Digest()
 					require.NoError(t, err)
@@ -142,7 +143,7 @@ func TestRegistry_ExternalFilter(t *testing.T) {
 	out := meshwasm(t, "push", filepath.Join(work, "image"), "-ref", registry+"/team/myfilter:v1", "-insecure")
 	require.Regexp(t, `^myfilter: pushed `+registry+`/team/myfilter:v1@sha256:[0-9a-f]{64}\n$`, out)
 
-	img, err := image.Pull(context.Background(), registry+"/team/myfilter:v1", true)
+	img, err := oci.Pull(context.Background(), registry+"/team/myfilter:v1", true)
 	require.NoError(t, err)
 	got, err := image.Extract(img)
 	require.NoError(t, err)

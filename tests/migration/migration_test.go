@@ -22,7 +22,7 @@ import (
 // meshwasm builds the command once into dir and returns its path.
 func meshwasm(t *testing.T, dir string) string {
 	bin := filepath.Join(dir, "meshwasm")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/meshwasm/meshwasm/build/cmd/meshwasm").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/meshwasm/meshwasm/cmd/meshwasm").CombinedOutput()
 	require.NoError(t, err, string(out))
 	return bin
 }

@@ -189,7 +189,7 @@ func TestMakeTinyGo_WithTinyGo(t *testing.T) {
 	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
-	require.Contains(t, string(out), "dist/bin/meshwasm build filters/addheader -o dist/addheader/plugin.wasm -toolchain tinygo")
+	require.Contains(t, string(out), "dist/bin/meshwasm-offline build filters/addheader -o dist/addheader/plugin.wasm -toolchain tinygo")
 }
 
 // TAGS= and ENVOY_VERSION= reach meshwasm build as -tags and -envoy.
@@ -198,7 +198,7 @@ func TestMakeBuild_TagsAndEnvoyVersion(t *testing.T) {
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
-	require.Contains(t, string(out), "dist/bin/meshwasm build filters/addheader -o dist/addheader/plugin.wasm -toolchain go -tags a,b -envoy 1.38\n")
+	require.Contains(t, string(out), "dist/bin/meshwasm-offline build filters/addheader -o dist/addheader/plugin.wasm -toolchain go -tags a,b -envoy 1.38\n")
 }
 
 // With envoy (or only func-e) on PATH, make run builds the filter and starts

@@ -40,7 +40,7 @@ type Bench struct {
 	Wasm   *Mode  `json:"wasm"`
 }
 
-// ReadBench reads the output of cmd/bench (go test -bench, sub-benchmarks
+// ReadBench reads the output of cmd/nativevswasm (go test -bench, sub-benchmarks
 // named mode=native and mode=wasm) and returns each filter's benchmark, by
 // filter name (the last element of the package path: filters/addheader ->
 // addheader, tests/perf/noop -> noop).

@@ -1,4 +1,8 @@
-package image
+// Package registry pushes images to and pulls them from an OCI registry. It
+// is apart from build/image, which builds and checks images offline, so that
+// what `make` runs (build, image, manifest) links none of the HTTP, TLS and
+// credential code a registry client needs.
+package registry
 
 import (
 	"context"
@@ -8,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/meshwasm/meshwasm/build/image"
 )
 
 // Push writes img to ref (REGISTRY/REPO:TAG) and returns the pushed
@@ -20,7 +26,7 @@ func Push(ctx context.Context, img v1.Image, ref string, insecure bool) (name.Di
 	if err != nil {
 		return name.Digest{}, fmt.Errorf("image reference %q: %w", ref, err)
 	}
-	if err := Check(img); err != nil {
+	if err := image.Check(img); err != nil {
 		return name.Digest{}, fmt.Errorf("not pushing %s: %w", tag, err)
 	}
 	digest, err := img.Digest()

@@ -1,11 +1,11 @@
-// Command benchmarks writes BENCHMARKS.md and BENCHMARKS.json at the
+// Command writebenchmarks writes BENCHMARKS.md and BENCHMARKS.json at the
 // repository root from the results of `make bench` and `make soak`
 // (tests/perf/results) and its own measurements of every module: size
 // (default, without -s -w, and after binaryen's wasm-opt as an experiment)
 // and cold and warm build time, with the comparison against the Rust twins
 // (rust.json, from `make rustcmp`). `make benchmarks` runs all four.
 //
-//	go run ./tests/perf/cmd/benchmarks [-results tests/perf/results] [-wasm-opt wasm-opt]
+//	go run ./tests/perf/cmd/writebenchmarks [-results tests/perf/results] [-wasm-opt wasm-opt]
 package main
 
 import (

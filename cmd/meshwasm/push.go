@@ -1,3 +1,5 @@
+//go:build !meshwasm_offline
+
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 
 	"github.com/meshwasm/meshwasm/build/image"
 	"github.com/meshwasm/meshwasm/build/manifest"
+	"github.com/meshwasm/meshwasm/build/registry"
 )
 
 func runPush(ctx context.Context, args []string) error {
@@ -36,7 +39,7 @@ func runPush(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pushed, err := image.Push(ctx, img, *ref, *insecure)
+	pushed, err := registry.Push(ctx, img, *ref, *insecure)
 	if err != nil {
 		return err
 	}

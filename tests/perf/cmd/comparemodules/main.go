@@ -1,4 +1,4 @@
-// Command compare times compiled modules against each other on the soak's
+// Command comparemodules times compiled modules against each other on the soak's
 // host, interleaved: every round runs each module's workload once, so a busy
 // spell on a shared machine slows all of them alike. It prints one line per
 // module and round in Go's benchmark format, for benchstat: wall ns/op,
@@ -7,7 +7,7 @@
 // memory (MiB) after the round. cpu-ns/op needs Linux (RUSAGE_THREAD); it is
 // 0 elsewhere.
 //
-//	go run ./tests/perf/cmd/compare [-rounds 10] [-n 20000] [-body 16x65536] \
+//	go run ./tests/perf/cmd/comparemodules [-rounds 10] [-n 20000] [-body 16x65536] \
 //	    before=regexrepl=old.wasm after=regexrepl=new.wasm gc100=regexrepl=new.wasm@GOGC=100
 //
 // Each argument is LABEL=FILTER=MODULE.wasm[@KEY=VALUE,...]: the filter names

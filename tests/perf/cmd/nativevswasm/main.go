@@ -1,4 +1,4 @@
-// Command bench runs the per-request benchmark of every filter under
+// Command nativevswasm runs the per-request benchmark of every filter under
 // filters/ and of the no-op module, natively and against the compiled
 // module, and compares the two modes with benchstat.
 //
@@ -6,7 +6,7 @@
 // and mode=wasm so benchstat can put them side by side) and benchstat.txt to
 // -out (tests/perf/results).
 //
-//	go run ./tests/perf/cmd/bench [-count 8] [-benchtime 20000x] [-filters addheader,noop]
+//	go run ./tests/perf/cmd/nativevswasm [-count 8] [-benchtime 20000x] [-filters addheader,noop]
 package main
 
 import (

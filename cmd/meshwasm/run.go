@@ -1,3 +1,5 @@
+//go:build !meshwasm_offline
+
 package main
 
 import (
