@@ -19,7 +19,7 @@ GO_PKGS   := github.com/meshwasm/meshwasm/...
 SHELL     := /bin/bash
 # make test prints one line per package and every failure in full (gotestsum,
 # pinned in tools/go.mod), then how many twin subtests ran natively and as wasm
-# (the ".../native" and ".../wasm" halves of pkg/wasmtest.Twin) and gotestsum's
+# (the ".../native" and ".../wasm" halves of build/wasmtest.Twin) and gotestsum's
 # DONE line. VERBOSE=1 prints the whole go test -v stream instead; the proxy log
 # lines the test host prints and the RUN/PAUSE/CONT markers are dropped from it.
 VERBOSE   ?=
