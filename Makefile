@@ -170,10 +170,10 @@ fuzz:
 bench:
 	@go run ./tests/perf/cmd/nativevswasm
 
-## soak: 1,000,000 requests through each compiled module; linear memory sampled (tests/perf/results/soak.*); the interleaved memory test over 200,000 streams
+## soak: 1,000,000 requests through each compiled module; linear memory sampled (tests/perf/results/soak.*); the interleaved memory test over 1,000,000 streams
 soak:
 	@go run ./tests/perf/cmd/soak
-	@MESHWASM_MEMORY_STREAMS=200000 go test -count=1 -run '^TestEnvoy_MemoryInterleaved$$' ./tests/perf/envoy
+	@MESHWASM_MEMORY_STREAMS=1000000 go test -count=1 -run '^TestEnvoy_MemoryInterleaved$$' ./tests/perf/envoy
 
 ## rustcmp: the Go modules against their Rust twins in tests/perf/rust (needs Debian's cargo; results/rust.json)
 rustcmp:

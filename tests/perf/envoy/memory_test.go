@@ -14,11 +14,11 @@ import (
 )
 
 const (
-	// Streams created and ended per filter after the warm-up. 50,000 in
+	// Streams created and ended per filter after the warm-up. 200,000 in
 	// `make test`: within the 1 MiB allowance that catches any per-stream
-	// leak of 21 bytes or more, far below what a kept header map or context
-	// costs. `make soak` sets MESHWASM_MEMORY_STREAMS=200000 (5 bytes).
-	memStreamsDefault = 50_000
+	// leak of 5 bytes or more, far below what a kept header map or context
+	// costs. `make soak` sets MESHWASM_MEMORY_STREAMS=1000000 (1 byte).
+	memStreamsDefault = 200_000
 	memAlive          = 1_000   // at most this many alive at once
 	memLimit          = 1 << 20 // linear memory growth allowed after the warm-up
 	// The warm-up runs until the module's Go runtime has completed
@@ -66,8 +66,8 @@ type memStream struct {
 	callouts []*proxyhost.Callout
 }
 
-// Linear memory over 50,000 streams (MESHWASM_MEMORY_STREAMS; 200,000 in
-// `make soak`) created and ended in a random (seeded)
+// Linear memory over 200,000 streams (MESHWASM_MEMORY_STREAMS; 1,000,000
+// in `make soak`) created and ended in a random (seeded)
 // interleaving, up to 1,000 alive at once, mixing every end order, callouts
 // answered in any order (some after their stream ended) and resets: at the
 // end, within 1 MiB of its level after a warm-up of the same traffic (until
