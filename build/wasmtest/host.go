@@ -9,9 +9,11 @@ import (
 
 // Start creates a proxytest host for vm with the plugin configuration (none
 // when empty), starts the plugin and returns the host and the start status.
-// The host is reset when the test ends.
+// The host is reset when the test ends. Log lines past 4 KiB are shortened
+// (limitLog).
 func Start(t testing.TB, vm types.VMContext, configuration string) (proxytest.HostEmulator, types.OnPluginStartStatus) {
 	t.Helper()
+	limitLog()
 	opt := proxytest.NewEmulatorOption().WithVMContext(vm)
 	if configuration != "" {
 		opt = opt.WithPluginConfiguration([]byte(configuration))
