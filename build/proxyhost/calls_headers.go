@@ -45,18 +45,10 @@ func (v *VM) headerMap(mapType uint32, write bool) *[][2]string {
 // value (Context::getHeaderMapValue). Keys are matched lowercased
 // (Http::LowerCaseString).
 func (v *VM) proxyGetHeaderMapValue(mapType, keyPtr, keySize, retPtr, retSize uint32) Status {
-	if mapType > mapTypeMax {
-		return StatusBadArgument
+	m, key, st := v.headerKey(mapType, keyPtr, keySize, false)
+	if st != StatusOK {
+		return st
 	}
-	key, ok := v.readString(keyPtr, keySize)
-	if !ok {
-		return StatusInvalidMemoryAccess
-	}
-	m := v.headerMap(mapType, false)
-	if m == nil {
-		return StatusBadArgument
-	}
-	key = strings.ToLower(key)
 	for _, h := range *m {
 		if h[0] == key {
 			return v.give([]byte(h[1]), retPtr, retSize)
@@ -125,19 +117,30 @@ func (v *VM) proxySetHeaderMapPairs(mapType, ptr, size uint32) Status {
 
 // headerPair reads the map, key and value of an add or replace call.
 func (v *VM) headerPair(mapType, keyPtr, keySize, valuePtr, valueSize uint32) (*[][2]string, string, string, Status) {
-	if mapType > mapTypeMax {
-		return nil, "", "", StatusBadArgument
-	}
-	key, ok1 := v.readString(keyPtr, keySize)
-	val, ok2 := v.readString(valuePtr, valueSize)
-	if !ok1 || !ok2 {
+	val, ok := v.readString(valuePtr, valueSize)
+	if !ok && mapType <= mapTypeMax {
 		return nil, "", "", StatusInvalidMemoryAccess
 	}
-	m := v.headerMap(mapType, true)
-	if m == nil {
-		return nil, "", "", StatusBadArgument
+	m, key, st := v.headerKey(mapType, keyPtr, keySize, true)
+	return m, key, val, st
+}
+
+// headerKey checks the map type, reads the key (lowercased, as
+// Http::LowerCaseString does) and returns the map when it is available now
+// for reading, or for writing when write is set.
+func (v *VM) headerKey(mapType, keyPtr, keySize uint32, write bool) (*[][2]string, string, Status) {
+	if mapType > mapTypeMax {
+		return nil, "", StatusBadArgument
 	}
-	return m, strings.ToLower(key), val, StatusOK
+	key, ok := v.readString(keyPtr, keySize)
+	if !ok {
+		return nil, "", StatusInvalidMemoryAccess
+	}
+	m := v.headerMap(mapType, write)
+	if m == nil {
+		return nil, "", StatusBadArgument
+	}
+	return m, strings.ToLower(key), StatusOK
 }
 
 // proxyAddHeaderMapValue is proxy_add_header_map_value: appends a value
@@ -180,18 +183,10 @@ func (v *VM) proxyReplaceHeaderMapValue(mapType, keyPtr, keySize, valuePtr, valu
 // proxyRemoveHeaderMapValue is proxy_remove_header_map_value: removes every
 // value of the key (Context::removeHeaderMapValue).
 func (v *VM) proxyRemoveHeaderMapValue(mapType, keyPtr, keySize uint32) Status {
-	if mapType > mapTypeMax {
-		return StatusBadArgument
+	m, key, st := v.headerKey(mapType, keyPtr, keySize, true)
+	if st != StatusOK {
+		return st
 	}
-	key, ok := v.readString(keyPtr, keySize)
-	if !ok {
-		return StatusInvalidMemoryAccess
-	}
-	m := v.headerMap(mapType, true)
-	if m == nil {
-		return StatusBadArgument
-	}
-	key = strings.ToLower(key)
 	out := (*m)[:0:0]
 	for _, h := range *m {
 		if h[0] != key {
