@@ -6,7 +6,7 @@ require (
 	github.com/google/go-containerregistry v0.22.1
 	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
-	github.com/tetratelabs/wazero v1.7.2
+	github.com/tetratelabs/wazero v1.12.0
 	sigs.k8s.io/yaml v1.6.0
 )
 

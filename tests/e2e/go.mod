@@ -5,7 +5,7 @@ go 1.26.0
 require (
 	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.10.0
-	github.com/tetratelabs/wazero v1.7.2
+	github.com/tetratelabs/wazero v1.12.0
 )
 
 require (
@@ -13,6 +13,7 @@ require (
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )

@@ -6,7 +6,7 @@ require (
 	github.com/meshwasm/meshwasm/build v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.10.0
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
-	github.com/tetratelabs/wazero v1.7.2
+	github.com/tetratelabs/wazero v1.12.0
 	github.com/valyala/fastjson v1.6.10
 	golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da
 	gonum.org/v1/plot v0.17.0
