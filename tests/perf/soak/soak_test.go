@@ -70,3 +70,31 @@ func TestRun_DefaultGOGC(t *testing.T) {
 	require.GreaterOrEqual(t, byDefault.GCCycles, 2*operator.GCCycles)
 	require.Less(t, byDefault.MemoryEnd, operator.MemoryEnd)
 }
+
+// The binding collects after every 256 KiB allocated, checked at stream
+// ends, unless the operator sets GOGC or GOMEMLIMIT. addheader allocates about
+// 16 bytes a request, so GOGC=25 alone collects about once in 100k requests
+// (the runtime lets the heap grow 1 MiB past the live heap) and linear memory
+// reaches 4.5 MiB; the budget collects about every 16k and keeps 4 MiB.
+func TestRun_CollectsOnBudget(t *testing.T) {
+	root, err := workload.Root()
+	require.NoError(t, err)
+	f, err := workload.Get(root, "addheader")
+	require.NoError(t, err)
+	module := wasmtest.Module(t, f.Dir)
+	opts := Options{Requests: 100_000, Every: 25_000}
+	byDefault, err := Run(context.Background(), f, module, opts)
+	require.NoError(t, err)
+	t.Logf("by default: %d GC cycles, %d bytes", byDefault.GCCycles, byDefault.MemoryEnd)
+	require.GreaterOrEqual(t, byDefault.GCCycles, 4, "collected on budget")
+	require.LessOrEqual(t, byDefault.MemoryEnd, uint64(4<<20))
+
+	for _, env := range []map[string]string{{"GOGC": "25"}, {"GOMEMLIMIT": "1GiB"}} {
+		opts.Env = env
+		operator, err := Run(context.Background(), f, module, opts)
+		require.NoError(t, err)
+		t.Logf("%v: %d GC cycles, %d bytes", env, operator.GCCycles, operator.MemoryEnd)
+		require.LessOrEqual(t, operator.GCCycles, 2, "%v: the operator's setting wins, the budget is off", env)
+		require.Greater(t, operator.MemoryEnd, byDefault.MemoryEnd, "%v", env)
+	}
+}
