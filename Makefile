@@ -165,7 +165,7 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-.PHONY: bench soak rustcmp benchmarks
+.PHONY: bench soak gctrade rustcmp benchmarks
 ## bench: every filter's Benchmark<Name>_Request and the no-op module's, native and wasm, compared with benchstat
 bench:
 	@go run ./tests/perf/cmd/nativevswasm
@@ -179,10 +179,15 @@ soak:
 rustcmp:
 	@go run ./tests/perf/cmd/rustcmp
 
-## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, rustcmp, sizes, build times; ~15 min)
+## gctrade: every module with its defaults against GOGC=25 alone (the binding's collector off): memory and CPU (results/gctrade.json)
+gctrade:
+	@go run ./tests/perf/cmd/gctrade
+
+## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, gctrade, rustcmp, sizes, build times; ~15 min)
 benchmarks:
 	@$(MAKE) --no-print-directory bench
 	@$(MAKE) --no-print-directory soak
+	@$(MAKE) --no-print-directory gctrade
 	@$(MAKE) --no-print-directory rustcmp
 	@go run ./tests/perf/cmd/writebenchmarks
 

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/meshwasm/meshwasm/tests/perf/gctrade"
 	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
 	"github.com/meshwasm/meshwasm/tests/perf/soak"
 )
@@ -113,6 +114,8 @@ type Report struct {
 	Filters []*Filter `json:"filters"`
 	// Rust compares the Go modules with their Rust twins (cmd/rustcmp).
 	Rust *rustcmp.Result `json:"rust,omitempty"`
+	// GCTrade compares the modules' defaults with GOGC=25 alone (cmd/gctrade).
+	GCTrade *gctrade.Result `json:"gc_trade,omitempty"`
 }
 
 // Derive fills in the ratios against native and the no-op module (the
@@ -295,6 +298,7 @@ func (r *Report) Markdown(benchstat string) string {
 	p("Series: [tests/perf/results/soak.csv](tests/perf/results/soak.csv). Operators bound a module's memory with\n")
 	p("`GOGC` in the WasmPlugin's `vmConfig.env` (see the README, Deploy); `go run ./tests/perf/cmd/soak -env GOGC=50`\n")
 	p("shows its effect.\n")
+	b.WriteString(gcTradeMarkdown(r.GCTrade))
 	b.WriteString(rustMarkdown(r.Rust))
 
 	if benchstat != "" {

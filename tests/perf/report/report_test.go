@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/meshwasm/meshwasm/tests/perf/gctrade"
 	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
 	"github.com/meshwasm/meshwasm/tests/perf/workload"
 )
@@ -120,4 +121,17 @@ func TestRustMarkdown(t *testing.T) {
 	require.Contains(t, string(js), `"go_over_rust_per_request": 3`)
 	require.Empty(t, rustMarkdown(nil))
 	require.NotContains(t, (&Report{}).Markdown(""), "Against the same filters in Rust")
+}
+
+func TestGCTradeMarkdown(t *testing.T) {
+	tr := &gctrade.Result{Rounds: 10, Requests: 20_000, SoakRequests: 1_000_000, LoadBefore: "1.00 1.00 1.00", LoadAfter: "2.00 2.00 2.00",
+		Filters: []*gctrade.Filter{{Filter: "addheader", CPU: 1.012,
+			Default:  gctrade.Setting{NsPerRequest: rustcmp.Stat{Median: 4216}, MemoryBytes: 4 << 20, GCCycles: 63},
+			Operator: gctrade.Setting{NsPerRequest: rustcmp.Stat{Median: 4166}, MemoryBytes: 9 << 19, GCCycles: 17}}}}
+	md := gcTradeMarkdown(tr)
+	require.Contains(t, md, "## Memory against CPU: the module's own collector")
+	require.Contains(t, md, "10 interleaved rounds of 20k requests each (load average 1.00 1.00 1.00 before, 2.00 2.00 2.00 after)")
+	require.Contains(t, md, "| addheader | **4.00 MiB** | 4.50 MiB | 63 / 17 | 4216 ns / 4166 ns = **1.01×** |")
+	require.Contains(t, (&Report{GCTrade: tr}).Markdown(""), "own collector")
+	require.Empty(t, gcTradeMarkdown(nil))
 }

@@ -22,6 +22,7 @@ type Subject struct {
 	Filter workload.Filter
 	Lang   string
 	Module []byte
+	Env    map[string]string // the VM's environment (vm_config.environment_variables)
 }
 
 // Key names a subject in Timings: "go/addheader", "rust/addheader".
@@ -65,7 +66,7 @@ func Time(ctx context.Context, subjects []Subject, opts Options, progress io.Wri
 		return nil
 	}
 	for i, s := range subjects {
-		vm, root, err := host.Start(ctx, s.Module, host.Options{}, "", s.Filter.Config)
+		vm, root, err := host.Start(ctx, s.Module, host.Options{Env: s.Env}, "", s.Filter.Config)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", Key(s.Lang, s.Filter.Name), err)
 		}

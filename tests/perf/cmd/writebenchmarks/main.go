@@ -3,7 +3,8 @@
 // (tests/perf/results) and its own measurements of every module: size
 // (default, without -s -w, and after binaryen's wasm-opt as an experiment)
 // and cold and warm build time, with the comparison against the Rust twins
-// (rust.json, from `make rustcmp`). `make benchmarks` runs all four.
+// (rust.json, from `make rustcmp`) and the collector's memory/CPU trade
+// (gctrade.json, from `make gctrade`). `make benchmarks` runs them all.
 //
 //	go run ./tests/perf/cmd/writebenchmarks [-results tests/perf/results] [-wasm-opt wasm-opt]
 package main
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/meshwasm/meshwasm/tests/perf/gctrade"
 	"github.com/meshwasm/meshwasm/tests/perf/load"
 	"github.com/meshwasm/meshwasm/tests/perf/report"
 	"github.com/meshwasm/meshwasm/tests/perf/rustcmp"
@@ -34,14 +36,15 @@ func main() {
 	measure := flag.Bool("measure", true, "build every module to measure it (false: reuse modules.json in -results)")
 	only := flag.String("filters", "", "comma-separated filters (default: every filters/*/main.go and noop)")
 	rust := flag.Bool("rust", true, "include the comparison with the Rust twins (rust.json in -results, from make rustcmp)")
+	trade := flag.Bool("gctrade", true, "include the collector's memory/CPU trade (gctrade.json in -results, from make gctrade)")
 	flag.Parse()
-	if err := run(*results, *wasmOpt, *out, *only, *measure, *rust); err != nil {
+	if err := run(*results, *wasmOpt, *out, *only, *measure, *rust, *trade); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmarks:", err)
 		os.Exit(1)
 	}
 }
 
-func run(results, wasmOpt, out, only string, measure, rust bool) error {
+func run(results, wasmOpt, out, only string, measure, rust, trade bool) error {
 	ctx := context.Background()
 	root, err := workload.Root()
 	if err != nil {
@@ -96,6 +99,16 @@ func run(results, wasmOpt, out, only string, measure, rust bool) error {
 			return fmt.Errorf("rust.json: %w", err)
 		}
 	}
+	var gcTrade *gctrade.Result
+	if trade {
+		data, err := os.ReadFile(filepath.Join(results, "gctrade.json"))
+		if err != nil {
+			return fmt.Errorf("%w (run make gctrade first, or pass -gctrade=false)", err)
+		}
+		if err := json.Unmarshal(data, &gcTrade); err != nil {
+			return fmt.Errorf("gctrade.json: %w", err)
+		}
+	}
 
 	filters, err := workload.Filters(root)
 	if err != nil {
@@ -107,7 +120,7 @@ func run(results, wasmOpt, out, only string, measure, rust bool) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	rep := &report.Report{Machine: report.ThisMachine(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Rust: rustCmp}
+	rep := &report.Report{Machine: report.ThisMachine(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Rust: rustCmp, GCTrade: gcTrade}
 	var missing []string
 	modules := map[string]*report.Module{}
 	modulesFile := filepath.Join(results, "modules.json")
