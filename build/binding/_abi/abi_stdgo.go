@@ -335,21 +335,16 @@ func runMainOnce() {
 // needs makes it collect continuously while linear memory still grows.
 const defaultGCPercent = 25
 
-// gcBudget and gcCheckEvery drive the module's own collector (collectOnBudget).
-// GOGC alone cannot keep a small heap: the runtime lets the heap grow at least
-// 1 MiB past the live heap before its next cycle (sweepMinHeapDistance in
+// gcBudget drives the module's own collector (collectOnBudget). GOGC alone
+// cannot keep a small heap: the runtime lets the heap grow at least 1 MiB
+// past the live heap before its next cycle (sweepMinHeapDistance in
 // runtime/mgcpacer.go), and in a module the mark phase advances only while a
 // callback allocates, so a cycle ends well past its goal; linear memory keeps
-// that peak, in 512 KiB arenas. Collecting after every 256 KiB allocated keeps
+// that peak, in 512 KiB arenas. Collecting after every 320 KiB allocated keeps
 // the three shipped filters at 4.0-4.3 MiB after 1M requests instead of
 // 4.5-5.5. A cycle costs about half a millisecond in a module whatever the
-// heap, so the price follows the allocation rate: about 1% more CPU for
-// addheader, 3% for regexrepl, 9.5% for httpcallout (some 1.3 KB a request);
-// BENCHMARKS.md has the current figures.
-const (
-	gcBudget     = 256 << 10
-	gcCheckEvery = 128
-)
+// heap, so the price follows the allocation rate (BENCHMARKS.md, make gctrade).
+const gcBudget = 320 << 10
 
 // gcByBudget is off when the operator sets GOGC or GOMEMLIMIT: theirs wins.
 var gcByBudget bool
@@ -363,37 +358,54 @@ func init() {
 	gcByBudget = !gogc && !limit
 }
 
+// The collector's state: stream ends until the next look at the allocation
+// counter, and that counter at the last look and at the last cycle.
 var (
-	gcDeletes    int
-	gcAllocsAtGC uint64 // MemStats.TotalAlloc at the last cycle seen
-	gcCyclesSeen uint32 // MemStats.NumGC then
+	gcUntilCheck   = 1
+	gcEnds         int    // stream ends since the last look
+	gcAllocsLooked uint64 // MemStats.TotalAlloc at the last look
+	gcAllocsAtGC   uint64 // MemStats.TotalAlloc at the last cycle seen
+	gcCyclesSeen   uint32 // MemStats.NumGC then
 )
 
 // collectOnBudget runs at the end of every context (proxy_on_delete, which
-// Envoy calls once per stream: Context::onDelete). Every gcCheckEvery ends it
-// reads the allocation counter and collects once gcBudget bytes were
-// allocated since the last cycle, whoever ran it. A filter that allocates
-// nothing per request never collects. ReadMemStats stops the world, which in
-// a single-threaded module costs a few microseconds, hence the spacing.
+// Envoy calls once per stream: Context::onDelete). Now and then it reads the
+// allocation counter and collects once gcBudget bytes were allocated since
+// the last cycle, whoever ran it. ReadMemStats stops the world (several
+// microseconds in a module), so the next look is spaced by the allocation
+// rate seen: about when the budget would run out, between 8 and 4096 stream
+// ends. A filter that allocates nothing per request looks every 4096 ends
+// and never collects.
 func collectOnBudget() {
 	if !gcByBudget {
 		return
 	}
-	gcDeletes++
-	if gcDeletes < gcCheckEvery {
+	gcEnds++
+	if gcUntilCheck--; gcUntilCheck > 0 {
 		return
 	}
-	gcDeletes = 0
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	if m.NumGC == gcCyclesSeen && m.TotalAlloc-gcAllocsAtGC < gcBudget {
-		return
-	}
-	if m.NumGC == gcCyclesSeen {
+	perEnd := (m.TotalAlloc-gcAllocsLooked)/uint64(gcEnds) + 1
+	if m.NumGC != gcCyclesSeen {
+		gcCyclesSeen, gcAllocsAtGC = m.NumGC, m.TotalAlloc
+	} else if m.TotalAlloc-gcAllocsAtGC >= gcBudget {
 		runtime.GC()
 		runtime.ReadMemStats(&m)
+		gcCyclesSeen, gcAllocsAtGC = m.NumGC, m.TotalAlloc
 	}
-	gcCyclesSeen, gcAllocsAtGC = m.NumGC, m.TotalAlloc
+	gcEnds, gcAllocsLooked = 0, m.TotalAlloc
+	left := uint64(gcBudget)
+	if used := m.TotalAlloc - gcAllocsAtGC; used < left {
+		left -= used
+	}
+	next := left / perEnd
+	if next < 8 {
+		next = 8
+	} else if next > 4096 {
+		next = 4096
+	}
+	gcUntilCheck = int(next)
 }
 
 // ---- panic containment -----------------------------------------------------

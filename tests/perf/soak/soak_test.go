@@ -71,22 +71,22 @@ func TestRun_DefaultGOGC(t *testing.T) {
 	require.Less(t, byDefault.MemoryEnd, operator.MemoryEnd)
 }
 
-// The binding collects after every 256 KiB allocated, checked at stream
+// The binding collects after every 320 KiB allocated, checked at stream
 // ends, unless the operator sets GOGC or GOMEMLIMIT. addheader allocates about
-// 16 bytes a request, so GOGC=25 alone collects about once in 100k requests
+// 16 bytes a request, so GOGC=25 alone collects about once in 80k requests
 // (the runtime lets the heap grow 1 MiB past the live heap) and linear memory
-// reaches 4.5 MiB; the budget collects about every 16k and keeps 4 MiB.
+// reaches 4.5 MiB; the budget collects about every 20k and keeps 4 MiB.
 func TestRun_CollectsOnBudget(t *testing.T) {
 	root, err := workload.Root()
 	require.NoError(t, err)
 	f, err := workload.Get(root, "addheader")
 	require.NoError(t, err)
 	module := wasmtest.Module(t, f.Dir)
-	opts := Options{Requests: 100_000, Every: 25_000}
+	opts := Options{Requests: 160_000, Every: 40_000}
 	byDefault, err := Run(context.Background(), f, module, opts)
 	require.NoError(t, err)
 	t.Logf("by default: %d GC cycles, %d bytes", byDefault.GCCycles, byDefault.MemoryEnd)
-	require.GreaterOrEqual(t, byDefault.GCCycles, 4, "collected on budget")
+	require.GreaterOrEqual(t, byDefault.GCCycles, 5, "collected on budget")
 	require.LessOrEqual(t, byDefault.MemoryEnd, uint64(4<<20))
 
 	for _, env := range []map[string]string{{"GOGC": "25"}, {"GOMEMLIMIT": "1GiB"}} {
@@ -94,7 +94,7 @@ func TestRun_CollectsOnBudget(t *testing.T) {
 		operator, err := Run(context.Background(), f, module, opts)
 		require.NoError(t, err)
 		t.Logf("%v: %d GC cycles, %d bytes", env, operator.GCCycles, operator.MemoryEnd)
-		require.LessOrEqual(t, operator.GCCycles, 2, "%v: the operator's setting wins, the budget is off", env)
+		require.LessOrEqual(t, operator.GCCycles, 3, "%v: the operator's setting wins, the budget is off", env)
 		require.Greater(t, operator.MemoryEnd, byDefault.MemoryEnd, "%v", env)
 	}
 }
