@@ -183,7 +183,7 @@ rustcmp:
 gctrade:
 	@go run ./tests/perf/cmd/gctrade
 
-## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, gctrade, rustcmp, sizes, build times; ~15 min)
+## benchmarks: regenerate BENCHMARKS.md and BENCHMARKS.json (bench, soak, gctrade, rustcmp, sizes, build times; ~5 min)
 benchmarks:
 	@$(MAKE) --no-print-directory bench
 	@$(MAKE) --no-print-directory soak
