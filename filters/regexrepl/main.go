@@ -92,7 +92,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	// Most configurations rewrite one or two headers: their values live on
 	// the stack, so a request no rule matches allocates nothing.
 	var onStack [4]value
-	values := onStack[:0]
+	var values []value
 	if len(cfg.Headers) <= len(onStack) {
 		values = onStack[:len(cfg.Headers)]
 	} else {

@@ -199,7 +199,7 @@ func (c *class) has(b byte) bool {
 }
 
 func (c *class) disjoint(o *class) bool {
-	return c.ascii[0]&o.ascii[0] == 0 && c.ascii[1]&o.ascii[1] == 0 && !(c.nonASCII && o.nonASCII)
+	return c.ascii[0]&o.ascii[0] == 0 && c.ascii[1]&o.ascii[1] == 0 && (!c.nonASCII || !o.nonASCII)
 }
 
 // newScan returns the scan for a parsed regex, or nil when it has another
