@@ -4,8 +4,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
@@ -43,9 +41,11 @@ type plugin struct {
 	cfg       *Config
 	rewritten proxywasm.MetricCounter
 	dropped   proxywasm.MetricCounter
-	// scratch is where a rule builds its result: a VM runs one callback at
-	// a time, and a result is copied out before the next rule runs.
-	scratch []byte
+	// scratch is where the rules build their results, two buffers for each
+	// header they rewrite: a rule reads the header's current value from one
+	// and writes into the other, so every result stays put, uncopied, until
+	// it is written to the proxy. A VM runs one callback at a time.
+	scratch [][2][]byte
 	// stream serves every HTTP stream: a stream of this filter keeps no
 	// state of its own, so one value saves an allocation per request.
 	stream stream
@@ -81,6 +81,7 @@ type value struct {
 	skip     bool // absent, unreadable or too long: the rules leave it alone
 	original string
 	current  string
+	next     uint8 // the scratch buffer of this header the next rule writes
 }
 
 // OnHttpRequestHeaders implements types.HttpContext.
@@ -98,6 +99,9 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	} else {
 		values = make([]value, len(cfg.Headers))
 	}
+	if len(s.plugin.scratch) < len(cfg.Headers) {
+		s.plugin.scratch = make([][2][]byte, len(cfg.Headers))
+	}
 	dropped := false
 	for i := range cfg.Rules {
 		r := &cfg.Rules[i]
@@ -108,7 +112,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		if v.skip {
 			continue
 		}
-		out, changed := r.match.apply(v.current, &s.plugin.scratch)
+		out, changed := r.match.apply(v.current, &s.plugin.scratch[r.slot][v.next])
 		if !changed {
 			continue
 		}
@@ -119,6 +123,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			continue
 		}
 		v.current = out
+		v.next ^= 1
 	}
 
 	rewritten := false
@@ -169,8 +174,19 @@ func badResult(header, out string) string {
 		return "over the 8192-byte limit"
 	case header == ":path" && out[0] != '/':
 		return `does not start with "/"`
-	case strings.ContainsAny(out, "\r\n\x00"):
+	case hasCRLFNUL(out):
 		return "contains CR, LF or NUL"
 	}
 	return ""
+}
+
+// hasCRLFNUL says whether s holds CR, LF or NUL (strings.ContainsAny builds
+// a character set on every call, a cost per rewrite in a module).
+func hasCRLFNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -90,6 +90,14 @@ func TestRegexRepl_OnHttpRequestHeaders(t *testing.T) {
 			{"regex": "/status/", "replace": "/state/"}]}`,
 			request("/banana/1", [2]string{"x-tenant", "acme"}),
 			[][2]string{{":path", "/state/1"}, {"x-tenant", "globex"}}, true},
+		{"results chained across headers stay apart", `{"rules": [
+			{"regex": "^/v1/([a-z]+)", "replace": "/v2/$1"},
+			{"regex": "^acme-([a-z]+)$", "replace": "tenant-$1", "header": "x-tenant"},
+			{"regex": "^/v2/([a-z]+)", "replace": "/api/$1/x"},
+			{"regex": "^tenant-([a-z]+)$", "replace": "t-$1-t", "header": "x-tenant"},
+			{"regex": "^/api/([a-z]+)/x", "replace": "/$1"}]}`,
+			request("/v1/users?id=7", [2]string{"x-tenant", "acme-blue"}),
+			[][2]string{{":path", "/users?id=7"}, {"x-tenant", "t-blue-t"}}, true},
 		{"absent header is skipped", `{"rules": [
 			{"regex": "x", "replace": "y", "header": "x-absent"},
 			{"regex": "banana", "replace": "status"}]}`,

@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Go's regexp costs about a microsecond per call inside a wasm module even
@@ -116,8 +117,11 @@ func (m *matcher) expand(dst []byte, value string, caps []int) []byte {
 }
 
 // apply returns the value with every match replaced, and whether it changed.
-// buf is scratch space the caller keeps between calls; the result never
-// aliases it.
+// buf is scratch space the caller keeps between calls. A result the scan
+// builds is *buf itself, not a copy (a copy was one allocation per rewrite):
+// it stays valid until *buf is written again, so a caller that keeps a result
+// passes another buf to the next apply (OnHttpRequestHeaders alternates two
+// per header).
 func (m *matcher) apply(value string, buf *[]byte) (string, bool) {
 	if m.scan != nil {
 		var caps [2 * (maxScanGroups + 1)]int
@@ -135,7 +139,7 @@ func (m *matcher) apply(value string, buf *[]byte) (string, bool) {
 		if string(b) == value { // compared without a copy
 			return value, false
 		}
-		return string(b), true
+		return unsafe.String(unsafe.SliceData(b), len(b)), true
 	}
 	if m.prefix != "" {
 		if m.anchored && !strings.HasPrefix(value, m.prefix) {

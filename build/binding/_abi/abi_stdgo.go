@@ -340,11 +340,11 @@ const defaultGCPercent = 25
 // past the live heap before its next cycle (sweepMinHeapDistance in
 // runtime/mgcpacer.go), and in a module the mark phase advances only while a
 // callback allocates, so a cycle ends well past its goal; linear memory keeps
-// that peak, in 512 KiB arenas. Collecting after every 320 KiB allocated keeps
+// that peak, in 512 KiB arenas. Collecting after every 256 KiB allocated keeps
 // the three shipped filters at 4.0-4.3 MiB after 1M requests instead of
 // 4.5-5.5. A cycle costs about half a millisecond in a module whatever the
 // heap, so the price follows the allocation rate (BENCHMARKS.md, make gctrade).
-const gcBudget = 320 << 10
+const gcBudget = 256 << 10
 
 // gcByBudget is off when the operator sets GOGC or GOMEMLIMIT: theirs wins.
 var gcByBudget bool

@@ -1,5 +1,5 @@
 // Package gctrade measures what the binding's own collector costs and saves:
-// each module with its defaults (GOGC 25 and a collection every 320 KiB
+// each module with its defaults (GOGC 25 and a collection every 256 KiB
 // allocated) against the same module with GOGC=25 set by the operator, which
 // turns the collector off and leaves the runtime's pacing alone. CPU comes
 // from interleaved rounds (rustcmp.Time), memory from a soak of each.

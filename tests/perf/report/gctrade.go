@@ -17,7 +17,7 @@ func gcTradeMarkdown(t *gctrade.Result) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("\n## Memory against CPU: the module's own collector (`make gctrade`)\n\n")
-	p("By default a module collects at `GOGC=25` and, besides, after every 320 KiB it allocates (checked as streams\n")
+	p("By default a module collects at `GOGC=25` and, besides, after every 256 KiB it allocates (checked as streams\n")
 	p("end); `GOGC` or `GOMEMLIMIT` in the VM's environment turns that collector off. Each module ran with its defaults\n")
 	p("and with `GOGC=25` set, in %d interleaved rounds of %s requests each (load average %s before, %s after);\n",
 		t.Rounds, soak.Count(t.Requests), t.LoadBefore, t.LoadAfter)

@@ -71,11 +71,11 @@ func TestRun_DefaultGOGC(t *testing.T) {
 	require.Less(t, byDefault.MemoryEnd, operator.MemoryEnd)
 }
 
-// The binding collects after every 320 KiB allocated, checked at stream
+// The binding collects after every 256 KiB allocated, checked at stream
 // ends, unless the operator sets GOGC or GOMEMLIMIT. addheader allocates about
 // 16 bytes a request, so GOGC=25 alone collects about once in 80k requests
 // (the runtime lets the heap grow 1 MiB past the live heap) and linear memory
-// reaches 4.5 MiB; the budget collects about every 20k and keeps 4 MiB.
+// reaches 4.5 MiB; the budget collects about every 16k and keeps 4 MiB.
 func TestRun_CollectsOnBudget(t *testing.T) {
 	root, err := workload.Root()
 	require.NoError(t, err)
