@@ -41,6 +41,13 @@ type matcher struct {
 	// start only at the beginning of the value.
 	prefix   string
 	anchored bool
+	// exact is set for a regex that matches one whole value and nothing
+	// else (^literal$, as ^old\.example\.com$ for a host rewrite): its
+	// result, exactOut, is computed once, and applying the rule is a string
+	// comparison.
+	exact    bool
+	literal  string
+	exactOut string
 }
 
 func newMatcher(re *regexp.Regexp, replace string) matcher {
@@ -55,6 +62,11 @@ func newMatcher(re *regexp.Regexp, replace string) matcher {
 		}
 	}
 	m.parts = compileTemplate(re, replace)
+	if s := m.scan; s != nil && m.parts != nil && len(s.steps) == 2 &&
+		s.steps[0].kind == stepLiteral && s.steps[1].kind == stepEnd {
+		m.exact, m.literal = true, s.steps[0].literal
+		m.exactOut = string(m.expand(nil, m.literal, []int{0, len(m.literal)}))
+	}
 	return m
 }
 
@@ -123,6 +135,12 @@ func (m *matcher) expand(dst []byte, value string, caps []int) []byte {
 // passes another buf to the next apply (OnHttpRequestHeaders alternates two
 // per header).
 func (m *matcher) apply(value string, buf *[]byte) (string, bool) {
+	if m.exact {
+		if value != m.literal || m.exactOut == value {
+			return value, false
+		}
+		return m.exactOut, true
+	}
 	if m.scan != nil {
 		var caps [2 * (maxScanGroups + 1)]int
 		end, ok := m.scan.match(value, caps[:])

@@ -38,6 +38,7 @@ func TestMatcher_Scan(t *testing.T) {
 		re := regexp.MustCompile(c.expr)
 		m := newMatcher(re, "$0")
 		require.Equal(t, c.scan, m.scan != nil, "%s", c.expr)
+		require.Equal(t, c.expr == `^shop\.example\.com$`, m.exact, "%s: a whole-value literal", c.expr)
 	}
 }
 
@@ -54,6 +55,8 @@ func TestMatcher_Apply(t *testing.T) {
 	exprs := []struct{ expr, repl string }{
 		{`^/banana/([0-9]+)`, "/status/$1"},
 		{`^shop\.example\.com$`, "store.example.com"},
+		{`^shop\.example\.com$`, "$0.$0$$"},
+		{`^shop\.example\.com$`, "shop.example.com"},
 		{`^api\.(.*)$`, "$1"},
 		{`^/v1/([a-z]+)/(?P<id>[0-9]{1,8})`, "/v2/${id}/$1"},
 		{`^/static/[^/]+/`, "/s/"},
@@ -84,6 +87,7 @@ func TestMatcher_Apply(t *testing.T) {
 // any regex, replacement and value.
 func FuzzMatcher(f *testing.F) {
 	f.Add(`^/banana/([0-9]+)`, "/status/$1", "/banana/123?x")
+	f.Add(`^old\.example\.com$`, "new.$0", "old.example.com")
 	f.Add(`^api\.(.*)$`, "$1", "api.a\xffb")
 	f.Add(`^/[a-z]{2,4}[0-9]`, "$0$0", "/abcde1")
 	f.Add(`^(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)`, "$10", "abcdefghij")
