@@ -61,6 +61,7 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogInfo("regexrepl: empty configuration: no request will be rewritten")
 	}
 	p.cfg = cfg
+	p.scratch = make([][2][]byte, len(cfg.Headers))
 	p.rewritten = proxywasm.DefineCounterMetric(metricRewritten)
 	p.dropped = proxywasm.DefineCounterMetric(metricDropped)
 	return types.OnPluginStartStatusOK
@@ -98,9 +99,6 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		values = onStack[:len(cfg.Headers)]
 	} else {
 		values = make([]value, len(cfg.Headers))
-	}
-	if len(s.plugin.scratch) < len(cfg.Headers) {
-		s.plugin.scratch = make([][2][]byte, len(cfg.Headers))
 	}
 	dropped := false
 	for i := range cfg.Rules {
