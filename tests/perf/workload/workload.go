@@ -255,6 +255,20 @@ func (f Filter) Build(ctx context.Context, out string, keepDebug bool) error {
 	return wasmbuild.Build(ctx, wasmbuild.Options{Dir: f.Dir, Output: out, KeepDebug: keepDebug})
 }
 
+// Module builds the filter's module as `make` does and returns its bytes.
+func (f Filter) Module(ctx context.Context) ([]byte, error) {
+	tmp, err := os.MkdirTemp("", "meshwasm-module-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	path := filepath.Join(tmp, "plugin.wasm")
+	if err := f.Build(ctx, path, false); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
 // Select keeps the filters named in a comma-separated list (all if empty).
 func Select(filters []Filter, only string) []Filter {
 	if only == "" {

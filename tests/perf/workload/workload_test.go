@@ -1,6 +1,8 @@
 package workload
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,4 +86,19 @@ func TestShipped(t *testing.T) {
 	}
 	_, err = Shipped(partial)
 	require.ErrorContains(t, err, "filter "+Known[0]+" is missing")
+}
+
+// Module builds a filter's module and hands back its bytes, leaving no file.
+func TestFilter_Module(t *testing.T) {
+	root, err := Root()
+	require.NoError(t, err)
+	f, err := Get(root, Noop)
+	require.NoError(t, err)
+	module, err := f.Module(context.Background())
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(module, []byte("\x00asm")), "a WebAssembly module")
+
+	f.Dir = t.TempDir() // no main package: the build fails, and says so
+	_, err = f.Module(context.Background())
+	require.Error(t, err)
 }

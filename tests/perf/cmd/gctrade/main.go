@@ -47,19 +47,10 @@ func run(rounds, n, soakN int, out, only string) error {
 		return err
 	}
 	filters = workload.Select(filters, only)
-	tmp, err := os.MkdirTemp("", "meshwasm-gctrade-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
 	modules := map[string][]byte{}
 	for _, f := range filters {
 		fmt.Fprintf(os.Stderr, "gctrade: building %s\n", f.Name)
-		path := filepath.Join(tmp, f.Name+".wasm")
-		if err := f.Build(ctx, path, false); err != nil {
-			return err
-		}
-		if modules[f.Name], err = os.ReadFile(path); err != nil {
+		if modules[f.Name], err = f.Module(ctx); err != nil {
 			return err
 		}
 	}

@@ -84,21 +84,12 @@ func run(rounds, requests, soakRequests int, out, cargo, only string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "meshwasm-rustcmp-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
 
 	res := &rustcmp.Result{Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Rustc: rustc, Rounds: rounds, Requests: requests}
 	var subjects []rustcmp.Subject
 	for _, f := range twins {
 		fmt.Fprintf(os.Stderr, "rustcmp: %s: building the Go module, checking the twins alike\n", f.Name)
-		goPath := filepath.Join(tmp, f.Name+".wasm")
-		if err := f.Build(ctx, goPath, false); err != nil {
-			return err
-		}
-		goMod, err := os.ReadFile(goPath)
+		goMod, err := f.Module(ctx)
 		if err != nil {
 			return err
 		}

@@ -80,21 +80,12 @@ func run(opts soak.Options, out, only, envList string) error {
 		}
 	}
 	opts.Cache = wazero.NewCompilationCache()
-	tmp, err := os.MkdirTemp("", "meshwasm-soak-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
 
 	start := time.Now()
 	var results []*soak.Result
 	for _, f := range filters {
-		wasm := filepath.Join(tmp, f.Name+".wasm")
 		fmt.Fprintf(os.Stderr, "soak: building %s\n", f.Name)
-		if err := f.Build(ctx, wasm, false); err != nil {
-			return err
-		}
-		module, err := os.ReadFile(wasm)
+		module, err := f.Module(ctx)
 		if err != nil {
 			return err
 		}
