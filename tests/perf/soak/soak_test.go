@@ -75,7 +75,8 @@ func TestRun_DefaultGOGC(t *testing.T) {
 // ends, unless the operator sets GOGC or GOMEMLIMIT. addheader allocates about
 // 16 bytes a request, so GOGC=25 alone collects about once in 80k requests
 // (the runtime lets the heap grow 1 MiB past the live heap) and linear memory
-// reaches 4.5 MiB; the budget collects about every 16k and keeps 4 MiB.
+// reaches 4.5 MiB; by default the module collects more often and keeps 4 MiB
+// or less (the budget, and the idle trigger of TestRun_KeepsFirstArena).
 func TestRun_CollectsOnBudget(t *testing.T) {
 	root, err := workload.Root()
 	require.NoError(t, err)
@@ -97,4 +98,34 @@ func TestRun_CollectsOnBudget(t *testing.T) {
 		require.LessOrEqual(t, operator.GCCycles, 3, "%v: the operator's setting wins, the budget is off", env)
 		require.Greater(t, operator.MemoryEnd, byDefault.MemoryEnd, "%v", env)
 	}
+}
+
+// Linear memory grows 512 KiB at a time, so the binding also collects when
+// its heap's free pages run low, at most once per 512 stream ends: addheader,
+// which allocates about 16 bytes a request, then stays in its first heap
+// arena (3.5 MiB) where the budget alone takes it to 4 MiB by 10k requests.
+func TestRun_KeepsFirstArena(t *testing.T) {
+	root, err := workload.Root()
+	require.NoError(t, err)
+	f, err := workload.Get(root, "addheader")
+	require.NoError(t, err)
+	res, err := Run(context.Background(), f, wasmtest.Module(t, f.Dir), Options{Requests: 40_000, Every: 10_000})
+	require.NoError(t, err)
+	t.Logf("%d GC cycles, %d bytes", res.GCCycles, res.MemoryEnd)
+	require.LessOrEqual(t, res.MemoryEnd, uint64(3584<<10))
+	require.LessOrEqual(t, res.GCCycles, 40_000/512+2, "at most one cycle per 512 stream ends, and the budget's")
+}
+
+// A cycle that leaves the heap's free pages at the floor (the live heap fills
+// them) stops the idle trigger: testdata/fullheap keeps its first arena full
+// and allocates 16 bytes a request, so after one idle cycle only the 256 KiB
+// budget collects (with the trigger left on: a cycle every 512 requests).
+func TestRun_IdleTriggerStopsWhenFull(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("testdata", "fullheap"))
+	require.NoError(t, err)
+	f := workload.Filter{Name: "fullheap", Dir: dir, Request: workload.DefaultRequest, Response: workload.DefaultResponse}
+	res, err := Run(context.Background(), f, wasmtest.Module(t, dir), Options{Requests: 20_000, Every: 5_000})
+	require.NoError(t, err)
+	t.Logf("%d GC cycles, %d bytes", res.GCCycles, res.MemoryEnd)
+	require.LessOrEqual(t, res.GCCycles, 3, "one idle cycle, then the budget's (16 bytes x 20k requests)")
 }
