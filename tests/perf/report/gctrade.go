@@ -17,8 +17,9 @@ func gcTradeMarkdown(t *gctrade.Result) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("\n## Memory against CPU: the module's own collector (`make gctrade`)\n\n")
-	p("By default a module collects at `GOGC=25` and, besides, after every 256 KiB it allocates (checked as streams\n")
-	p("end); `GOGC` or `GOMEMLIMIT` in the VM's environment turns that collector off. Each module ran with its defaults\n")
+	p("By default a module collects at `GOGC=25` and, besides, after every 256 KiB it allocates and when its heap's free\n")
+	p("pages run low, at most once per 512 streams (checked as streams end); `GOGC` or `GOMEMLIMIT` in the VM's\n")
+	p("environment turns that collector off. Each module ran with its defaults\n")
 	p("and with `GOGC=25` set, in %d interleaved rounds of %s requests each (load average %s before, %s after);\n",
 		t.Rounds, soak.Count(t.Requests), t.LoadBefore, t.LoadAfter)
 	p("CPU is the ratio of the median rounds. Memory is the linear memory after a soak of %s requests under each\n", soak.Count(t.SoakRequests))
