@@ -16,11 +16,7 @@ import (
 // A short soak of the no-op module: the machinery of `make soak` (host,
 // warm-up, sampling, check, CSV, chart) in a few seconds.
 func TestRun_Noop(t *testing.T) {
-	root, err := workload.Root()
-	require.NoError(t, err)
-	f, err := workload.Get(root, workload.Noop)
-	require.NoError(t, err)
-	module := wasmtest.Module(t, f.Dir)
+	f, module := filterModule(t, workload.Noop)
 	r, err := Run(context.Background(), f, module, Options{Requests: 20_000, Every: 5_000, Baseline: 5_000, WarmupGC: 1, WarmupMax: 5_000})
 	require.NoError(t, err)
 	require.Equal(t, r.WarmupRequests+20_000, r.Continued, "every request continued by the no-op filter")
@@ -42,6 +38,17 @@ func TestRun_Noop(t *testing.T) {
 	require.FileExists(t, png)
 }
 
+// filterModule returns a filter's workload (workload.Get) and its compiled
+// module.
+func filterModule(t *testing.T, name string) (workload.Filter, []byte) {
+	t.Helper()
+	root, err := workload.Root()
+	require.NoError(t, err)
+	f, err := workload.Get(root, name)
+	require.NoError(t, err)
+	return f, wasmtest.Module(t, f.Dir)
+}
+
 func TestCount(t *testing.T) {
 	for n, want := range map[int]string{1_000_000: "1M", 200_000: "200k", 965_600: "965.6k", 512: "512"} {
 		require.Equal(t, want, Count(n))
@@ -52,12 +59,8 @@ func TestCount(t *testing.T) {
 // in the VM's environment still wins: the same requests cost the default
 // about four collections for each one under GOGC=100, and less memory.
 func TestRun_DefaultGOGC(t *testing.T) {
-	root, err := workload.Root()
-	require.NoError(t, err)
 	// httpcallout's workload allocates about a kilobyte a request.
-	f, err := workload.Get(root, "httpcallout")
-	require.NoError(t, err)
-	module := wasmtest.Module(t, f.Dir)
+	f, module := filterModule(t, "httpcallout")
 	opts := Options{Requests: 30_000, Every: 10_000}
 	byDefault, err := Run(context.Background(), f, module, opts)
 	require.NoError(t, err)
@@ -78,11 +81,7 @@ func TestRun_DefaultGOGC(t *testing.T) {
 // reaches 4.5 MiB; by default the module collects more often and keeps 4 MiB
 // or less (the budget, and the idle trigger of TestRun_KeepsFirstArena).
 func TestRun_CollectsOnBudget(t *testing.T) {
-	root, err := workload.Root()
-	require.NoError(t, err)
-	f, err := workload.Get(root, "addheader")
-	require.NoError(t, err)
-	module := wasmtest.Module(t, f.Dir)
+	f, module := filterModule(t, "addheader")
 	opts := Options{Requests: 160_000, Every: 40_000}
 	byDefault, err := Run(context.Background(), f, module, opts)
 	require.NoError(t, err)
@@ -105,11 +104,8 @@ func TestRun_CollectsOnBudget(t *testing.T) {
 // which allocates about 16 bytes a request, then stays in its first heap
 // arena (3.5 MiB) where the budget alone takes it to 4 MiB by 10k requests.
 func TestRun_KeepsFirstArena(t *testing.T) {
-	root, err := workload.Root()
-	require.NoError(t, err)
-	f, err := workload.Get(root, "addheader")
-	require.NoError(t, err)
-	res, err := Run(context.Background(), f, wasmtest.Module(t, f.Dir), Options{Requests: 40_000, Every: 10_000})
+	f, module := filterModule(t, "addheader")
+	res, err := Run(context.Background(), f, module, Options{Requests: 40_000, Every: 10_000})
 	require.NoError(t, err)
 	t.Logf("%d GC cycles, %d bytes", res.GCCycles, res.MemoryEnd)
 	require.LessOrEqual(t, res.MemoryEnd, uint64(3584<<10))
