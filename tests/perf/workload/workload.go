@@ -75,6 +75,10 @@ func Root() (string, error) {
 	}
 }
 
+// Results is where the performance commands write their figures by default
+// (tests/perf/results), and where writebenchmarks reads them.
+func Results(root string) string { return filepath.Join(root, "tests", "perf", "results") }
+
 // Filters lists every filters/<name>/ that has a main.go, sorted, then the
 // no-op module.
 func Filters(root string) ([]Filter, error) {

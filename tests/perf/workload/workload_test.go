@@ -102,3 +102,10 @@ func TestFilter_Module(t *testing.T) {
 	_, err = f.Module(context.Background())
 	require.Error(t, err)
 }
+
+func TestResults(t *testing.T) {
+	root, err := Root()
+	require.NoError(t, err)
+	require.DirExists(t, Results(root))
+	require.FileExists(t, filepath.Join(Results(root), "soak.json"), "the committed soak figures live there")
+}

@@ -40,7 +40,7 @@ func run(rounds, n, soakN int, out, only string) error {
 		return err
 	}
 	if out == "" {
-		out = filepath.Join(root, "tests", "perf", "results")
+		out = workload.Results(root)
 	}
 	filters, err := workload.Filters(root)
 	if err != nil {

@@ -87,7 +87,7 @@ func run(name string, conns, requests, warmup int, timeout time.Duration, write 
 	if !write {
 		return nil
 	}
-	all, err := load.Merge(filepath.Join(root, "tests", "perf", "results", "load.json"), rec)
+	all, err := load.Merge(filepath.Join(workload.Results(root), "load.json"), rec)
 	if err != nil {
 		return err
 	}

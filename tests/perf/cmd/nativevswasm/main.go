@@ -48,7 +48,7 @@ func run(count int, benchtime, out, only string) error {
 		return err
 	}
 	if out == "" {
-		out = filepath.Join(root, "tests", "perf", "results")
+		out = workload.Results(root)
 	}
 	// benchstat runs in another directory: give it a path that holds there.
 	if out, err = filepath.Abs(out); err != nil {

@@ -54,7 +54,7 @@ func run(rounds, requests, soakRequests int, out, cargo, only string) error {
 		return err
 	}
 	if out == "" {
-		out = filepath.Join(root, "tests", "perf", "results")
+		out = workload.Results(root)
 	}
 	names, err := rustbuild.Twins(root)
 	if err != nil {

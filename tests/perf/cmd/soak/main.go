@@ -64,7 +64,7 @@ func run(opts soak.Options, out, only, envList string) error {
 		return err
 	}
 	if out == "" {
-		out = filepath.Join(root, "tests", "perf", "results")
+		out = workload.Results(root)
 	}
 	filters, err := workload.Filters(root)
 	if err != nil {

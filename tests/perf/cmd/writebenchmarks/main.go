@@ -51,7 +51,7 @@ func run(results, wasmOpt, out, only string, measure, rust, trade bool) error {
 		return err
 	}
 	if results == "" {
-		results = filepath.Join(root, "tests", "perf", "results")
+		results = workload.Results(root)
 	}
 	if out == "" {
 		out = root
